@@ -1,0 +1,121 @@
+//! Command-line parsing and dispatch. Each subcommand lives in its own file and only wires
+//! library calls together; exit codes: 0 ok, 1 runtime failure, 2 usage or input error.
+
+mod args;
+mod progress;
+mod summarize;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// clvr: predictive customer-lifetime value and churn modelling.
+#[derive(Debug, Parser)]
+#[command(name = "clvr", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Turn a transaction log into the customer summary table (one row per customer:
+    /// frequency, recency, T, monetary value; holdout columns with --calibration-end).
+    Summarize(summarize::SummarizeArgs),
+}
+
+/// An error with the exit code it maps to.
+pub struct Failure {
+    code: u8,
+    error: anyhow::Error,
+}
+
+impl<E: Into<anyhow::Error>> From<E> for Failure {
+    fn from(e: E) -> Self {
+        let error = e.into();
+        let code = exit_code_of(&error);
+        Failure { code, error }
+    }
+}
+
+/// 2 for errors the user fixes by changing the input or flags, 1 for everything else.
+fn exit_code_of(error: &anyhow::Error) -> u8 {
+    for cause in error.chain() {
+        if let Some(e) = cause.downcast_ref::<clvr::data::DataError>() {
+            return if e.is_input_error() { 2 } else { 1 };
+        }
+        if let Some(e) = cause.downcast_ref::<clvr::features::FeatureError>() {
+            return if e.is_input_error() { 2 } else { 1 };
+        }
+    }
+    1
+}
+
+/// Parses the command line, runs the command, and returns its exit code.
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    let json = match &cli.command {
+        Command::Summarize(a) => a.output_opts.json,
+    };
+    let result = match cli.command {
+        Command::Summarize(a) => summarize::run(a),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            eprintln!("error: {}", f.error);
+            for cause in f.error.chain().skip(1) {
+                eprintln!("  caused by: {cause}");
+            }
+            if json {
+                let detail =
+                    f.error
+                        .downcast_ref::<clvr::data::DataError>()
+                        .and_then(|e| match e {
+                            clvr::data::DataError::BadRows(b) => serde_json::to_value(b).ok(),
+                            _ => None,
+                        });
+                let report = serde_json::json!({
+                    "status": "error",
+                    "exit_code": f.code,
+                    "error": f.error.to_string(),
+                    "bad_rows": detail,
+                });
+                println!("{report:#}");
+            }
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+/// `1234567` → `1,234,567`.
+pub fn thousands(n: impl Into<u128>) -> String {
+    let s = n.into().to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thousands_groups_digits() {
+        assert_eq!(thousands(0u32), "0");
+        assert_eq!(thousands(999u32), "999");
+        assert_eq!(thousands(1000u32), "1,000");
+        assert_eq!(thousands(2_850_000u32), "2,850,000");
+    }
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,579 @@
+//! The customer summary table: one row per customer, the input of every purchase model.
+//!
+//! Conventions (Fader, Hardie & Lee 2005, "Counting your customers the easy way"):
+//! - purchases by one customer in the same merge period (a calendar day by default) are one
+//!   transaction, dated by the earliest purchase in it;
+//! - `frequency` x is the number of *repeat* transactions: the first is excluded;
+//! - `recency` t_x is the time from the first to the last transaction (0 when x = 0);
+//! - `T` is the time from the first transaction to the end of the calibration period (or of
+//!   the observation period when there is no split);
+//! - `monetary_value` is the mean value of the repeat transactions (0 when x = 0);
+//! - times are in the chosen [`TimeUnit`], not rounded (weeks = days / 7).
+//!
+//! With a calibration end, transactions after it and up to the observation end form the
+//! holdout: `frequency_holdout` (transactions there), `monetary_value_holdout` (their mean
+//! value) and `duration_holdout` (its length). Customers whose first purchase is after the
+//! calibration end are not in the table; they are counted in [`SummaryStats`].
+//!
+//! Under `--negative-amounts net`, a period whose rows are all returns is not a transaction;
+//! its (negative) value still counts in `total_spend`.
+
+use chrono::{Datelike, NaiveDate};
+use polars::prelude::*;
+use serde::Serialize;
+
+use super::FeatureError;
+use super::time::{MergePeriod, TimeUnit};
+use crate::data::{Transactions, date_of_day, day_of_date};
+
+/// How to build the summary.
+#[derive(Debug, Clone, Default)]
+pub struct SummaryOptions {
+    /// Unit of recency, `T` and durations.
+    pub time_unit: TimeUnit,
+    /// Purchases in the same period are one transaction.
+    pub merge_period: MergePeriod,
+    /// Last day (inclusive) of the calibration period; `None`: no holdout.
+    pub calibration_end: Option<NaiveDate>,
+    /// Last day (inclusive) observed; `None`: the last transaction date.
+    pub observation_end: Option<NaiveDate>,
+}
+
+/// Customer-level facts about a summary, for run reports.
+#[derive(Debug, Clone, Serialize)]
+pub struct SummaryStats {
+    /// Customers in the table.
+    pub customers: usize,
+    /// Customers with x > 0.
+    pub repeat_customers: usize,
+    /// Σx over the table.
+    pub repeat_transactions: u64,
+    /// Unit of recency and `T`.
+    pub time_unit: TimeUnit,
+    /// Merge period.
+    pub merge_period: MergePeriod,
+    /// End of the period `T` is measured to (calibration end, or observation end).
+    pub period_end: NaiveDate,
+    /// Calibration end, if split.
+    pub calibration_end: Option<NaiveDate>,
+    /// Observation end.
+    pub observation_end: NaiveDate,
+    /// Customers left out because their first purchase is after the calibration end.
+    pub excluded_first_purchase_after_calibration: usize,
+    /// Customers left out because they have only returns (no purchase) in the period.
+    pub excluded_only_returns: usize,
+    /// Whether the table has monetary columns.
+    pub has_monetary: bool,
+    /// Holdout facts, if split.
+    pub holdout: Option<HoldoutStats>,
+}
+
+/// Facts about the holdout period.
+#[derive(Debug, Clone, Serialize)]
+pub struct HoldoutStats {
+    /// Transactions in the holdout by customers in the table (all are repeat transactions).
+    pub repeat_transactions: u64,
+    /// Customers in the table with at least one holdout transaction.
+    pub customers_with_transactions: usize,
+    /// Holdout length in time units.
+    pub duration: f64,
+}
+
+/// The summary table and its stats.
+#[derive(Debug, Clone)]
+pub struct CustomerSummary {
+    /// One row per customer, sorted by `customer_id`. Columns: `customer_id`, `frequency`,
+    /// `recency`, `T`, [`monetary_value`], `n_transactions`, [`total_spend`],
+    /// `first_purchase`, `last_purchase`, and with a split `frequency_holdout`,
+    /// [`monetary_value_holdout`], `duration_holdout` (bracketed: only with amounts).
+    pub df: DataFrame,
+    /// Counts for the run report.
+    pub stats: SummaryStats,
+}
+
+/// Per-customer accumulators for one pass over the customer's transactions in date order.
+#[derive(Default)]
+struct Acc {
+    first_day: i32,
+    last_day: i32,
+    n_cal: i64,
+    first_value: f64,
+    repeat_sum: f64,
+    total_spend: f64,
+    n_hold: i64,
+    hold_sum: f64,
+}
+
+/// Builds the customer summary from validated transactions.
+///
+/// One deterministic pass: customers get dense ids in order of first appearance, rows are
+/// grouped by customer (counting sort) and ordered by day (stable, so rows on one day keep
+/// file order), and every sum runs sequentially in that order: the same log gives the same
+/// bits on every run and machine.
+pub fn build_summary(
+    tx: &Transactions,
+    opts: &SummaryOptions,
+) -> Result<CustomerSummary, FeatureError> {
+    let (_, last_day) = tx.day_range().ok_or_else(|| {
+        FeatureError::Invalid(
+            "no transactions left to summarise (every row was rejected, or the file is empty)"
+                .into(),
+        )
+    })?;
+    let observation_end = opts.observation_end.map(day_of_date).unwrap_or(last_day);
+    if last_day > observation_end {
+        return Err(FeatureError::Invalid(format!(
+            "transactions run to {} but the observation end is {}: validate with the same \
+             --observation-end",
+            date_of_day(last_day),
+            date_of_day(observation_end)
+        )));
+    }
+    let calibration_end = opts.calibration_end.map(day_of_date);
+    if let Some(c) = calibration_end
+        && c >= observation_end
+    {
+        return Err(FeatureError::Invalid(format!(
+            "the calibration end {} must be before the observation end {}\n  fix: pass an earlier \
+             --calibration-end or a later --observation-end",
+            date_of_day(c),
+            date_of_day(observation_end)
+        )));
+    }
+    let period_end = calibration_end.unwrap_or(observation_end);
+    let unit = opts.time_unit.days();
+
+    let frame = tx.frame();
+    let ids = frame.column(Transactions::CUSTOMER)?.str()?;
+    let days_ca = frame
+        .column(Transactions::DATE)?
+        .date()?
+        .physical()
+        .rechunk();
+    let days = days_ca.cont_slice()?;
+    let amounts_ca = match frame.column(Transactions::AMOUNT) {
+        Ok(c) => Some(c.f64()?.rechunk()),
+        Err(_) => None,
+    };
+    let amounts = amounts_ca.as_ref().map(|a| a.cont_slice()).transpose()?;
+    let n = days.len();
+
+    // 1. Dense customer ids in order of first appearance.
+    let mut index: PlHashMap<&str, u32> = PlHashMap::default();
+    let mut names: Vec<&str> = Vec::new();
+    let mut cust = Vec::with_capacity(n);
+    for id in ids.iter() {
+        let id = id.unwrap_or_default();
+        let next = names.len() as u32;
+        let c = *index.entry(id).or_insert_with(|| {
+            names.push(id);
+            next
+        });
+        cust.push(c);
+    }
+    drop(index);
+
+    // 2. Rows grouped by customer (stable counting sort), then by day within each customer.
+    let mut start = vec![0usize; names.len() + 1];
+    for &c in &cust {
+        start[c as usize + 1] += 1;
+    }
+    for i in 1..start.len() {
+        start[i] += start[i - 1];
+    }
+    let mut order = vec![0u32; n];
+    let mut fill = start.clone();
+    for (row, &c) in cust.iter().enumerate() {
+        order[fill[c as usize]] = row as u32;
+        fill[c as usize] += 1;
+    }
+    drop(fill);
+    drop(cust);
+
+    // 3. One pass per customer: merge rows of a period into one transaction.
+    let period_of = |day: i32| -> i64 {
+        match opts.merge_period {
+            MergePeriod::Day => i64::from(day),
+            // The day number of the week's Monday (day 4 = 1970-01-05 was a Monday).
+            MergePeriod::Week => i64::from(day - (day + 3).rem_euclid(7)),
+            MergePeriod::Month => {
+                let d = date_of_day(day);
+                i64::from(d.year()) * 12 + i64::from(d.month0())
+            }
+        }
+    };
+    let mut accs: Vec<Acc> = Vec::with_capacity(names.len());
+    let mut excluded_after_calibration = 0;
+    let mut only_returns = 0;
+    for c in 0..names.len() {
+        let rows = &mut order[start[c]..start[c + 1]];
+        rows.sort_by_key(|&r| days[r as usize]);
+        let mut acc = Acc::default();
+        let mut i = 0;
+        while i < rows.len() {
+            let day = days[rows[i] as usize];
+            let key = (day > period_end, period_of(day));
+            let mut value = 0.0;
+            let mut is_purchase = amounts.is_none();
+            while i < rows.len() {
+                let d = days[rows[i] as usize];
+                if (d > period_end, period_of(d)) != key {
+                    break;
+                }
+                if let Some(a) = amounts {
+                    let v = a[rows[i] as usize];
+                    value += v;
+                    is_purchase |= v >= 0.0;
+                }
+                i += 1;
+            }
+            if !key.0 {
+                acc.total_spend += value;
+                if !is_purchase {
+                    continue;
+                }
+                if acc.n_cal == 0 {
+                    acc.first_day = day;
+                    acc.first_value = value;
+                } else {
+                    acc.repeat_sum += value;
+                }
+                acc.last_day = day;
+                acc.n_cal += 1;
+            } else if is_purchase {
+                acc.n_hold += 1;
+                acc.hold_sum += value;
+            }
+        }
+        if acc.n_cal == 0 {
+            if acc.n_hold > 0 {
+                excluded_after_calibration += 1;
+            } else {
+                only_returns += 1;
+            }
+        }
+        accs.push(acc);
+    }
+    drop(order);
+
+    // 4. Output rows: customers with a purchase in the period, sorted by id.
+    let mut kept: Vec<u32> = (0..names.len() as u32)
+        .filter(|&c| accs[c as usize].n_cal > 0)
+        .collect();
+    kept.sort_unstable_by(|&a, &b| names[a as usize].cmp(names[b as usize]));
+    let m = kept.len();
+    let acc_of = |i: usize| &accs[kept[i] as usize];
+    let frequency: Vec<i64> = (0..m).map(|i| acc_of(i).n_cal - 1).collect();
+    let mut columns = vec![
+        StringChunked::from_iter_values(
+            Transactions::CUSTOMER.into(),
+            kept.iter().map(|&c| names[c as usize]),
+        )
+        .into_column(),
+        Int64Chunked::from_vec("frequency".into(), frequency.clone()).into_column(),
+        float_col("recency", m, |i| {
+            f64::from(acc_of(i).last_day - acc_of(i).first_day) / unit
+        }),
+        float_col("T", m, |i| {
+            f64::from(period_end - acc_of(i).first_day) / unit
+        }),
+    ];
+    let has_amount = amounts.is_some();
+    if has_amount {
+        columns.push(float_col("monetary_value", m, |i| {
+            let a = acc_of(i);
+            if a.n_cal > 1 {
+                a.repeat_sum / (a.n_cal - 1) as f64
+            } else {
+                0.0
+            }
+        }));
+    }
+    columns.push(
+        Int64Chunked::from_vec(
+            "n_transactions".into(),
+            (0..m).map(|i| acc_of(i).n_cal).collect(),
+        )
+        .into_column(),
+    );
+    if has_amount {
+        columns.push(float_col("total_spend", m, |i| acc_of(i).total_spend));
+    }
+    for (name, day) in [
+        (
+            "first_purchase",
+            (0..m).map(|i| acc_of(i).first_day).collect::<Vec<_>>(),
+        ),
+        (
+            "last_purchase",
+            (0..m).map(|i| acc_of(i).last_day).collect(),
+        ),
+    ] {
+        columns.push(
+            Int32Chunked::from_vec(name.into(), day)
+                .into_date()
+                .into_column(),
+        );
+    }
+    let mut holdout = None;
+    if let Some(c) = calibration_end {
+        let fh: Vec<i64> = (0..m).map(|i| acc_of(i).n_hold).collect();
+        let duration = f64::from(observation_end - c) / unit;
+        holdout = Some(HoldoutStats {
+            repeat_transactions: fh.iter().sum::<i64>() as u64,
+            customers_with_transactions: fh.iter().filter(|v| **v > 0).count(),
+            duration,
+        });
+        columns.push(Int64Chunked::from_vec("frequency_holdout".into(), fh).into_column());
+        if has_amount {
+            columns.push(float_col("monetary_value_holdout", m, |i| {
+                let a = acc_of(i);
+                if a.n_hold > 0 {
+                    a.hold_sum / a.n_hold as f64
+                } else {
+                    0.0
+                }
+            }));
+        }
+        columns.push(float_col("duration_holdout", m, |_| duration));
+    }
+    let df = DataFrame::new(m, columns)?;
+
+    let stats = SummaryStats {
+        customers: m,
+        repeat_customers: frequency.iter().filter(|v| **v > 0).count(),
+        repeat_transactions: frequency.iter().sum::<i64>() as u64,
+        time_unit: opts.time_unit,
+        merge_period: opts.merge_period,
+        period_end: date_of_day(period_end),
+        calibration_end: calibration_end.map(date_of_day),
+        observation_end: date_of_day(observation_end),
+        excluded_first_purchase_after_calibration: excluded_after_calibration,
+        excluded_only_returns: only_returns,
+        has_monetary: has_amount,
+        holdout,
+    };
+    Ok(CustomerSummary { df, stats })
+}
+
+fn float_col(name: &str, m: usize, f: impl Fn(usize) -> f64) -> Column {
+    Float64Chunked::from_vec(name.into(), (0..m).map(f).collect()).into_column()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::days_from_civil;
+
+    fn d(y: i32, m: u32, day: u32) -> i32 {
+        days_from_civil(y, m, day).unwrap()
+    }
+
+    fn row(s: &CustomerSummary, id: &str) -> (i64, f64, f64, f64) {
+        let df = &s.df;
+        let i = df
+            .column("customer_id")
+            .unwrap()
+            .str()
+            .unwrap()
+            .iter()
+            .position(|v| v == Some(id))
+            .unwrap();
+        (
+            df.column("frequency")
+                .unwrap()
+                .i64()
+                .unwrap()
+                .get(i)
+                .unwrap(),
+            df.column("recency").unwrap().f64().unwrap().get(i).unwrap(),
+            df.column("T").unwrap().f64().unwrap().get(i).unwrap(),
+            df.column("monetary_value")
+                .unwrap()
+                .f64()
+                .unwrap()
+                .get(i)
+                .unwrap(),
+        )
+    }
+
+    #[test]
+    fn same_day_purchases_merge_and_first_purchase_is_excluded() {
+        // a: three rows on day 1 (one transaction, value 6), then day 8 (value 10) and day 15 (value 20).
+        // b: one purchase only.
+        let tx = Transactions::from_columns(
+            &["a", "a", "a", "a", "a", "b"],
+            vec![
+                d(2020, 1, 1),
+                d(2020, 1, 1),
+                d(2020, 1, 1),
+                d(2020, 1, 8),
+                d(2020, 1, 15),
+                d(2020, 1, 8),
+            ],
+            Some(vec![1.0, 2.0, 3.0, 10.0, 20.0, 5.0]),
+        )
+        .unwrap();
+        let opts = SummaryOptions {
+            time_unit: TimeUnit::Day,
+            observation_end: Some(NaiveDate::from_ymd_opt(2020, 1, 29).unwrap()),
+            ..Default::default()
+        };
+        let s = build_summary(&tx, &opts).unwrap();
+        assert_eq!(row(&s, "a"), (2, 14.0, 28.0, 15.0));
+        assert_eq!(row(&s, "b"), (0, 0.0, 21.0, 0.0));
+        assert_eq!(s.stats.customers, 2);
+        assert_eq!(s.stats.repeat_transactions, 2);
+        let total =
+            s.df.column("total_spend")
+                .unwrap()
+                .f64()
+                .unwrap()
+                .get(0)
+                .unwrap();
+        assert_eq!(total, 36.0);
+    }
+
+    #[test]
+    fn time_units_divide_days_without_rounding() {
+        let tx = Transactions::from_columns(&["a", "a"], vec![d(2020, 1, 1), d(2020, 1, 11)], None)
+            .unwrap();
+        for (unit, div) in [
+            (TimeUnit::Day, 1.0),
+            (TimeUnit::Week, 7.0),
+            (TimeUnit::Month, 30.4375),
+        ] {
+            let opts = SummaryOptions {
+                time_unit: unit,
+                observation_end: Some(NaiveDate::from_ymd_opt(2020, 1, 31).unwrap()),
+                ..Default::default()
+            };
+            let s = build_summary(&tx, &opts).unwrap();
+            let rec =
+                s.df.column("recency")
+                    .unwrap()
+                    .f64()
+                    .unwrap()
+                    .get(0)
+                    .unwrap();
+            let t = s.df.column("T").unwrap().f64().unwrap().get(0).unwrap();
+            assert_eq!(rec, 10.0 / div);
+            assert_eq!(t, 30.0 / div);
+            assert!(
+                s.df.column("monetary_value").is_err(),
+                "no amounts, no monetary column"
+            );
+        }
+    }
+
+    #[test]
+    fn week_and_month_merge_periods() {
+        // 2020-01-06 is a Monday; 01-06 and 01-12 share an ISO week, 01-13 starts the next.
+        let tx = Transactions::from_columns(
+            &["a", "a", "a", "a"],
+            vec![d(2020, 1, 6), d(2020, 1, 12), d(2020, 1, 13), d(2020, 2, 1)],
+            Some(vec![1.0, 1.0, 4.0, 8.0]),
+        )
+        .unwrap();
+        let mut opts = SummaryOptions {
+            time_unit: TimeUnit::Day,
+            merge_period: MergePeriod::Week,
+            observation_end: Some(NaiveDate::from_ymd_opt(2020, 2, 29).unwrap()),
+            ..Default::default()
+        };
+        let s = build_summary(&tx, &opts).unwrap();
+        assert_eq!(row(&s, "a"), (2, 26.0, 54.0, 6.0));
+        opts.merge_period = MergePeriod::Month;
+        let s = build_summary(&tx, &opts).unwrap();
+        assert_eq!(row(&s, "a"), (1, 26.0, 54.0, 8.0));
+    }
+
+    #[test]
+    fn holdout_columns_and_late_first_purchases() {
+        let tx = Transactions::from_columns(
+            &["a", "a", "a", "a", "late"],
+            vec![
+                d(2020, 1, 1),
+                d(2020, 1, 5),
+                d(2020, 2, 3),
+                d(2020, 2, 10),
+                d(2020, 2, 4),
+            ],
+            Some(vec![1.0, 2.0, 4.0, 8.0, 3.0]),
+        )
+        .unwrap();
+        let opts = SummaryOptions {
+            time_unit: TimeUnit::Day,
+            calibration_end: Some(NaiveDate::from_ymd_opt(2020, 1, 31).unwrap()),
+            observation_end: Some(NaiveDate::from_ymd_opt(2020, 3, 1).unwrap()),
+            ..Default::default()
+        };
+        let s = build_summary(&tx, &opts).unwrap();
+        assert_eq!(s.df.height(), 1);
+        assert_eq!(row(&s, "a"), (1, 4.0, 30.0, 2.0));
+        let g = |c: &str| {
+            s.df.column(c)
+                .unwrap()
+                .get(0)
+                .unwrap()
+                .extract::<f64>()
+                .unwrap()
+        };
+        assert_eq!(g("frequency_holdout"), 2.0);
+        assert_eq!(g("monetary_value_holdout"), 6.0);
+        assert_eq!(g("duration_holdout"), 30.0);
+        assert_eq!(s.stats.excluded_first_purchase_after_calibration, 1);
+        let h = s.stats.holdout.unwrap();
+        assert_eq!(
+            (h.repeat_transactions, h.customers_with_transactions),
+            (2, 1)
+        );
+    }
+
+    #[test]
+    fn returns_net_within_the_period_and_return_only_days_are_not_transactions() {
+        let tx = Transactions::from_columns(
+            &["a", "a", "a", "a", "r"],
+            vec![
+                d(2020, 1, 1),
+                d(2020, 1, 3),
+                d(2020, 1, 3),
+                d(2020, 1, 9),
+                d(2020, 1, 2),
+            ],
+            Some(vec![10.0, 30.0, -5.0, -10.0, -3.0]),
+        )
+        .unwrap();
+        let opts = SummaryOptions {
+            time_unit: TimeUnit::Day,
+            observation_end: Some(NaiveDate::from_ymd_opt(2020, 1, 10).unwrap()),
+            ..Default::default()
+        };
+        let s = build_summary(&tx, &opts).unwrap();
+        assert_eq!(s.df.height(), 1);
+        assert_eq!(row(&s, "a"), (1, 2.0, 9.0, 25.0));
+        let total =
+            s.df.column("total_spend")
+                .unwrap()
+                .f64()
+                .unwrap()
+                .get(0)
+                .unwrap();
+        assert_eq!(total, 25.0);
+        assert_eq!(s.stats.excluded_only_returns, 1);
+    }
+
+    #[test]
+    fn calibration_end_must_precede_observation_end() {
+        let tx = Transactions::from_columns(&["a"], vec![d(2020, 1, 1)], None).unwrap();
+        let opts = SummaryOptions {
+            calibration_end: Some(NaiveDate::from_ymd_opt(2020, 2, 1).unwrap()),
+            observation_end: Some(NaiveDate::from_ymd_opt(2020, 1, 31).unwrap()),
+            ..Default::default()
+        };
+        assert!(matches!(
+            build_summary(&tx, &opts),
+            Err(FeatureError::Invalid(_))
+        ));
+    }
+}

@@ -1,0 +1,10 @@
+//! End-to-end tests: the real `clvr` binary on bundled data and small fixtures, checked the
+//! way a user meets it (exit codes, messages, output files).
+
+mod support;
+
+mod atomic_output;
+mod bad_input;
+mod cdnow_summary;
+mod input_formats;
+mod usage;
