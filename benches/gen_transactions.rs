@@ -45,13 +45,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let spend = Gamma::<f64>::new(6.25, 1.0 / nu.sample(&mut rng).max(1e-9))?;
         let gap = Exp::new(lam)?;
         let mut t = f64::from(first);
-        loop {
+        let mut push = |t: f64, rng: &mut StdRng| {
             ids.push(c);
             days.push(start_day + t as i32);
-            amounts.push((spend.sample(&mut rng) * 100.0).round() / 100.0);
+            amounts.push((spend.sample(rng) * 100.0).round() / 100.0);
+        };
+        push(t, &mut rng);
+        loop {
             t += gap.sample(&mut rng);
-            if t >= horizon_days || rng.random::<f64>() < p {
+            if t >= horizon_days {
                 break;
+            }
+            push(t, &mut rng);
+            if rng.random::<f64>() < p {
+                break; // dropout after a repeat purchase
             }
         }
     }

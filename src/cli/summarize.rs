@@ -40,7 +40,16 @@ struct RunReport<'a> {
     output: &'a PathBuf,
     output_rows: usize,
     output_columns: Vec<String>,
+    /// Seconds per stage: load (read + validate), summarize, write.
+    stage_seconds: StageSeconds,
     elapsed_seconds: f64,
+}
+
+#[derive(Serialize)]
+struct StageSeconds {
+    load: f64,
+    summarize: f64,
+    write: f64,
 }
 
 /// Runs `clvr summarize`.
@@ -51,13 +60,17 @@ pub fn run(args: SummarizeArgs) -> Result<(), Failure> {
 
     progress.stage("reading and validating transactions");
     let (tx, load) = load_transactions(&args.input.transactions, &load_opts)?;
+    let t_load = start.elapsed().as_secs_f64();
 
     progress.stage("building the customer summary");
     let mut summary = build_summary(&tx, &args.summary.summary_options())?;
+    drop(tx);
+    let t_summary = start.elapsed().as_secs_f64();
 
     progress.stage("writing");
     write_table(&mut summary.df, &args.output)?;
     progress.finish();
+    let elapsed = start.elapsed().as_secs_f64();
 
     let report = RunReport {
         command: "summarize",
@@ -73,7 +86,12 @@ pub fn run(args: SummarizeArgs) -> Result<(), Failure> {
             .iter()
             .map(|s| s.to_string())
             .collect(),
-        elapsed_seconds: start.elapsed().as_secs_f64(),
+        stage_seconds: StageSeconds {
+            load: t_load,
+            summarize: t_summary - t_load,
+            write: elapsed - t_summary,
+        },
+        elapsed_seconds: elapsed,
     };
     if !args.output_opts.quiet {
         eprint!("{}", human_report(&report));
