@@ -24,6 +24,7 @@
 
 pub mod data;
 pub mod features;
+pub mod models;
 
 /// The version of this build, as written into reports and model files.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

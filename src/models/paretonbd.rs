@@ -1,0 +1,411 @@
+//! Pareto/NBD.
+//!
+//! Schmittlein, D. C., Morrison, D. G. & Colombo, R. (1987), "Counting your customers: who
+//! are they and what will they do next?", *Management Science* 33(1), 1–24; expressions as
+//! derived in Fader, P. S. & Hardie, B. G. S. (2005), "A note on deriving the Pareto/NBD
+//! model and related expressions" (FH 2005 below). While alive a customer buys at rate
+//! λ ~ Gamma(r, α); their lifetime is exponential with rate μ ~ Gamma(s, β); α and β are in
+//! time units.
+//!
+//! Every expression that involves the time of death reduces to one integral,
+//! `I(A, B, p, q, t) = ∫_t^∞ (A + u)^−p (B + u)^−q du`, which has the closed form
+//! `(M + t)^−(p+q−1) ₂F₁(p+q−1, q′; p+q; |A−B|/(M+t)) / (p+q−1)` with `M = max(A, B)` and
+//! `q′ = q` if A ≥ B, else `p` (FH 2005, eqs. 18–19). It is evaluated in log space.
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::optimize::{FitOptions, FitResult, Likelihood};
+use super::patterns::RfmPatterns;
+use super::special::{ln_gamma, ln_hyp2f1};
+use super::{FitError, LikelihoodFactory, PurchaseModel, fit_rescaled, par_sum};
+
+/// Pareto/NBD parameters; `alpha` and `beta` are in the data's time unit.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ParetoNbd {
+    /// Shape of the purchase-rate distribution.
+    pub r: f64,
+    /// Rate (in time units) of the purchase-rate distribution.
+    pub alpha: f64,
+    /// Shape of the dropout-rate distribution.
+    pub s: f64,
+    /// Rate (in time units) of the dropout-rate distribution.
+    pub beta: f64,
+}
+
+/// Parameter names in [`ParetoNbd::to_vec`] order.
+pub const PARAM_NAMES: [&str; 4] = ["r", "alpha", "s", "beta"];
+/// Power of the time unit each parameter carries.
+pub const TIME_POWER: [i32; 4] = [0, 1, 0, 1];
+
+/// ln ∫_t^∞ (A + u)^−p (B + u)^−q du for A, B > 0, p, q > 0, p + q > 1 (FH 2005, eqs. 18–19).
+fn ln_tail_integral(big_a: f64, big_b: f64, p: f64, q: f64, t: f64) -> f64 {
+    let k = p + q - 1.0;
+    let (m, b2) = if big_a >= big_b {
+        (big_a, q)
+    } else {
+        (big_b, p)
+    };
+    let z = (big_a - big_b).abs() / (m + t);
+    ln_hyp2f1(k, b2, k + 1.0, z) - k * (m + t).ln() - k.ln()
+}
+
+/// ln(e^a − e^b) for a ≥ b; −∞ when equal.
+fn log_diff_exp(a: f64, b: f64) -> f64 {
+    if b >= a {
+        return f64::NEG_INFINITY;
+    }
+    let d = b - a;
+    // ln(1 − e^d): use ln(−expm1(d)) near 0 and ln1p(−e^d) far from it.
+    a + if d > -std::f64::consts::LN_2 {
+        (-d.exp_m1()).ln()
+    } else {
+        (-d.exp()).ln_1p()
+    }
+}
+
+fn log_sum_exp(a: f64, b: f64) -> f64 {
+    let m = a.max(b);
+    if m == f64::NEG_INFINITY {
+        m
+    } else {
+        m + (-(a - b).abs()).exp().ln_1p()
+    }
+}
+
+impl ParetoNbd {
+    /// From `[r, alpha, s, beta]`.
+    pub fn from_slice(p: &[f64]) -> Self {
+        ParetoNbd {
+            r: p[0],
+            alpha: p[1],
+            s: p[2],
+            beta: p[3],
+        }
+    }
+
+    /// `[r, alpha, s, beta]`.
+    pub fn to_vec(&self) -> Vec<f64> {
+        vec![self.r, self.alpha, self.s, self.beta]
+    }
+
+    /// Maximum-likelihood fit (FH 2005, eq. 22) on log-parameters with L-BFGS.
+    pub fn fit(data: &RfmPatterns, opts: &FitOptions) -> Result<(Self, FitResult), FitError> {
+        let fit = fit_rescaled("Pareto/NBD", data, &TIME_POWER, ParetoFactory, opts)?;
+        Ok((Self::from_slice(&fit.params()), fit))
+    }
+
+    /// ln of the two parts of one customer's likelihood besides the common factor
+    /// Γ(r+x) α^r β^s / Γ(r): alive at T, `(α+T)^−(r+x) (β+T)^−s`, and died in (t_x, T],
+    /// `s ∫_{t_x}^T (α+u)^−(r+x) (β+u)^−(s+1) du` (FH 2005, eq. 11).
+    fn ln_parts(&self, x: f64, t_x: f64, t: f64) -> (f64, f64) {
+        let ParetoNbd { r, alpha, s, beta } = *self;
+        let alive = -(r + x) * (alpha + t).ln() - s * (beta + t).ln();
+        let died = s.ln()
+            + log_diff_exp(
+                ln_tail_integral(alpha, beta, r + x, s + 1.0, t_x),
+                ln_tail_integral(alpha, beta, r + x, s + 1.0, t),
+            );
+        (alive, died)
+    }
+
+    /// Log-likelihood of one customer (FH 2005, eq. 22), in log space.
+    pub fn log_likelihood_one(&self, x: f64, t_x: f64, t: f64) -> f64 {
+        let ParetoNbd { r, alpha, s, beta } = *self;
+        let (alive, died) = self.ln_parts(x, t_x, t);
+        ln_gamma(r + x) - ln_gamma(r) + r * alpha.ln() + s * beta.ln() + log_sum_exp(alive, died)
+    }
+
+    /// ln NB(n; r, α, t): probability of n purchases in (0, t] for a customer alive throughout.
+    fn ln_nb(&self, n: f64, t: f64) -> f64 {
+        let ParetoNbd { r, alpha, .. } = *self;
+        ln_gamma(r + n) - ln_gamma(r) - ln_gamma(n + 1.0)
+            + r * (alpha / (alpha + t)).ln()
+            + if n > 0.0 {
+                n * (t / (alpha + t)).ln()
+            } else {
+                0.0
+            }
+    }
+}
+
+impl PurchaseModel for ParetoNbd {
+    /// E[X(t)] = r β / (α (s − 1)) [1 − (β/(β+t))^(s−1)] (FH 2005, eq. 17); the s = 1 limit
+    /// is (r β / α) ln(1 + t/β).
+    fn expected_purchases_new(&self, t: f64) -> f64 {
+        let ParetoNbd { r, alpha, s, beta } = *self;
+        expected_alive_rate_window(r / alpha, beta, s, t)
+    }
+
+    /// P(X(t) = n) = (β/(β+t))^s NB(n; t) + ∫_0^t s β^s (β+u)^−(s+1) NB(n; u) du: alive
+    /// through t, or died at u with n purchases before (FH 2005, eq. 21, in integral form),
+    /// the integral by tanh-sinh quadrature.
+    fn p_purchases_new(&self, n: u32, t: f64) -> f64 {
+        let ParetoNbd { s, beta, .. } = *self;
+        let nf = f64::from(n);
+        let alive = (s * (beta / (beta + t)).ln() + self.ln_nb(nf, t)).exp();
+        // u = t·p, p ∈ (0, 1): E over a Beta(1, 1) of t × integrand.
+        let died = super::quadrature::beta_expectation(1.0, 1.0, |p| {
+            let u = t * p;
+            t * (s.ln() + s * beta.ln() - (s + 1.0) * (beta + u).ln() + self.ln_nb(nf, u)).exp()
+        });
+        (alive + died).clamp(0.0, 1.0)
+    }
+
+    /// P(alive | x, t_x, T) = 1 / (1 + s/(r+s+x) (α+T)^(r+x) (β+T)^s A₀) (FH 2005, eq. 23),
+    /// as the ratio of the likelihood's "alive" part to its total.
+    fn p_alive(&self, x: f64, t_x: f64, t: f64) -> f64 {
+        let (alive, died) = self.ln_parts(x, t_x, t);
+        (alive - log_sum_exp(alive, died)).exp().clamp(0.0, 1.0)
+    }
+
+    /// E[Y(h) | x, t_x, T] = P(alive) (r+x)(β+T) / ((α+T)(s−1)) [1 − ((β+T)/(β+T+h))^(s−1)]
+    /// (FH 2005, eq. 27; s = 1 limit by continuity).
+    fn conditional_expected_purchases(&self, h: f64, x: f64, t_x: f64, t: f64) -> f64 {
+        let ParetoNbd { r, alpha, s, beta } = *self;
+        self.p_alive(x, t_x, t) * expected_alive_rate_window((r + x) / (alpha + t), beta + t, s, h)
+    }
+
+    /// P(no purchase in (T, T+h] | x, t_x, T) = P(dead) + P(alive) × [alive and silent
+    /// through h, or died at u < h silent until then]; with posteriors λ ~ Gamma(r+x, α+T),
+    /// μ ~ Gamma(s, β+T): `A^p B^s [(A+h)^−p (B+h)^−s + s (I(A,B,p,s+1,0) − I(A,B,p,s+1,h))]`,
+    /// A = α+T, B = β+T, p = r+x.
+    fn p_no_purchase(&self, h: f64, x: f64, t_x: f64, t: f64) -> f64 {
+        let ParetoNbd { r, alpha, s, beta } = *self;
+        let pa = self.p_alive(x, t_x, t);
+        if h <= 0.0 {
+            return 1.0;
+        }
+        let (a, b, p) = (alpha + t, beta + t, r + x);
+        let norm = p * a.ln() + s * b.ln();
+        let stay = norm - p * (a + h).ln() - s * (b + h).ln();
+        let died_silent = norm
+            + s.ln()
+            + log_diff_exp(
+                ln_tail_integral(a, b, p, s + 1.0, 0.0),
+                ln_tail_integral(a, b, p, s + 1.0, h),
+            );
+        let silent = log_sum_exp(stay, died_silent).exp().min(1.0);
+        (1.0 - pa + pa * silent).clamp(0.0, 1.0)
+    }
+}
+
+/// E[purchases in a window h] for a customer alive at its start with mean purchase rate
+/// `rate` = E[λ] and dropout μ ~ Gamma(s, b): `rate · b/(s−1) · [1 − (b/(b+h))^(s−1)]`.
+fn expected_alive_rate_window(rate: f64, b: f64, s: f64, h: f64) -> f64 {
+    if h <= 0.0 {
+        return 0.0;
+    }
+    let e = (s - 1.0) * (b / (b + h)).ln();
+    // b/(s−1) (1 − e^{(s−1) ln(b/(b+h))}) → b ln(1 + h/b) as s → 1; expm1 keeps it exact.
+    let window = if (s - 1.0).abs() < 1e-12 {
+        b * (h / b).ln_1p()
+    } else {
+        b * -e.exp_m1() / (s - 1.0)
+    };
+    rate * window
+}
+
+/// The Pareto/NBD log-likelihood over compressed patterns. The death-time integral is
+/// evaluated once per distinct (x, t_x) and (x, T) pair, not once per pattern. The gradient
+/// is by central differences of the log-likelihood: the derivatives of ₂F₁ in its
+/// parameters have no tractable closed form.
+pub struct ParetoNbdLikelihood<'a> {
+    data: &'a RfmPatterns,
+    /// Distinct (x index, t_x index) pairs and each pattern's index into them.
+    tx_pairs: Vec<(u32, u32)>,
+    tx_pair_of: Vec<u32>,
+    /// Distinct (x index, T index) pairs and each pattern's index into them.
+    t_pairs: Vec<(u32, u32)>,
+    t_pair_of: Vec<u32>,
+}
+
+struct ParetoFactory;
+
+impl LikelihoodFactory for ParetoFactory {
+    type Lik<'a> = ParetoNbdLikelihood<'a>;
+    fn build<'a>(&self, data: &'a RfmPatterns) -> ParetoNbdLikelihood<'a> {
+        ParetoNbdLikelihood::new(data)
+    }
+}
+
+fn pair_index(a: &[u32], b: &[u32]) -> (Vec<(u32, u32)>, Vec<u32>) {
+    let mut pairs: Vec<(u32, u32)> = a.iter().copied().zip(b.iter().copied()).collect();
+    pairs.sort_unstable();
+    pairs.dedup();
+    let of = a
+        .iter()
+        .zip(b)
+        .map(|(x, y)| pairs.partition_point(|p| *p < (*x, *y)) as u32)
+        .collect();
+    (pairs, of)
+}
+
+impl<'a> ParetoNbdLikelihood<'a> {
+    /// Prepares the pair indices for `data`.
+    pub fn new(data: &'a RfmPatterns) -> Self {
+        let (tx_pairs, tx_pair_of) = pair_index(&data.x_idx, &data.tx_idx);
+        let (t_pairs, t_pair_of) = pair_index(&data.x_idx, &data.t_idx);
+        ParetoNbdLikelihood {
+            data,
+            tx_pairs,
+            tx_pair_of,
+            t_pairs,
+            t_pair_of,
+        }
+    }
+
+    fn value(&self, p: &[f64]) -> f64 {
+        let (r, alpha, s, beta) = (p[0], p[1], p[2], p[3]);
+        let d = self.data;
+        let tail = |pairs: &[(u32, u32)], times: &[f64]| -> Vec<f64> {
+            pairs
+                .par_iter()
+                .map(|&(xi, ti)| {
+                    ln_tail_integral(
+                        alpha,
+                        beta,
+                        r + d.xs[xi as usize],
+                        s + 1.0,
+                        times[ti as usize],
+                    )
+                })
+                .collect()
+        };
+        let tail_tx = tail(&self.tx_pairs, &d.txs);
+        let tail_t = tail(&self.t_pairs, &d.ts);
+        let lg_r = ln_gamma(r);
+        let base_x: Vec<f64> =
+            d.xs.iter()
+                .map(|x| ln_gamma(r + x) - lg_r + r * alpha.ln() + s * beta.ln())
+                .collect();
+        let ln_at: Vec<f64> = d.ts.iter().map(|t| (alpha + t).ln()).collect();
+        let ln_bt: Vec<f64> = d.ts.iter().map(|t| (beta + t).ln()).collect();
+        let ln_s = s.ln();
+        par_sum(d.len(), 1, |i, acc| {
+            let x = d.x[i];
+            let ti = d.t_idx[i] as usize;
+            let alive = -(r + x) * ln_at[ti] - s * ln_bt[ti];
+            let died = ln_s
+                + log_diff_exp(
+                    tail_tx[self.tx_pair_of[i] as usize],
+                    tail_t[self.t_pair_of[i] as usize],
+                );
+            acc[0] += d.count[i] * (base_x[d.x_idx[i] as usize] + log_sum_exp(alive, died));
+        })[0]
+    }
+}
+
+impl Likelihood for ParetoNbdLikelihood<'_> {
+    fn param_names(&self) -> &'static [&'static str] {
+        &PARAM_NAMES
+    }
+
+    fn n_obs(&self) -> f64 {
+        self.data.n_customers()
+    }
+
+    fn value_and_gradient(&self, p: &[f64], grad: &mut [f64]) -> f64 {
+        let ll = self.value(p);
+        if !ll.is_finite() {
+            return ll;
+        }
+        for k in 0..4 {
+            let h = 1e-6 * p[k];
+            let mut q = p.to_vec();
+            q[k] = p[k] + h;
+            let up = self.value(&q);
+            q[k] = p[k] - h;
+            let down = self.value(&q);
+            grad[k] = (up - down) / (2.0 * h);
+        }
+        ll
+    }
+
+    fn starts(&self) -> Vec<Vec<f64>> {
+        // Times are rescaled so mean T = 1.
+        let n = self.data.n_customers();
+        let rate = (self
+            .data
+            .x
+            .iter()
+            .zip(&self.data.count)
+            .map(|(x, c)| x * c)
+            .sum::<f64>()
+            / n)
+            .max(1e-3);
+        vec![
+            vec![1.0, 1.0, 1.0, 1.0],
+            vec![0.5, 0.5 / rate, 0.5, 1.0],
+            vec![0.2, 0.2 / rate, 1.0, 0.3],
+        ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cdnow() -> ParetoNbd {
+        // Fader & Hardie (2005) CDNOW estimates.
+        ParetoNbd {
+            r: 0.5533,
+            alpha: 10.58,
+            s: 0.6062,
+            beta: 11.67,
+        }
+    }
+
+    #[test]
+    fn tail_integral_matches_direct_quadrature() {
+        // ∫_t^∞ (A+u)^-p (B+u)^-q du, both orderings of A and B, against tanh-sinh on
+        // u = t + v/(1−v).
+        for (a, b, p, q, t) in [
+            (10.58, 11.67, 2.5533, 1.6062, 30.0),
+            (11.67, 10.58, 0.5533, 1.6062, 0.0),
+            (4.0, 4.0, 3.0, 1.5, 2.0),
+        ] {
+            let closed = ln_tail_integral(a, b, p, q, t).exp();
+            let numeric = super::super::quadrature::beta_expectation(1.0, 1.0, |v: f64| {
+                if v >= 1.0 {
+                    return 0.0; // u = ∞
+                }
+                let u = t + v / (1.0 - v);
+                (a + u).powf(-p) * (b + u).powf(-q) / ((1.0 - v) * (1.0 - v))
+            });
+            assert!(
+                ((closed - numeric) / numeric).abs() < 1e-8,
+                "{closed} vs {numeric}"
+            );
+        }
+    }
+
+    #[test]
+    fn published_conditional_expectation_for_cdnow() {
+        // FH 2005 note: E[Y(52) | x = 26, t_x = 30.86, T = 31] = 25.46.
+        let e = cdnow().conditional_expected_purchases(52.0, 26.0, 30.86, 31.0);
+        assert!((e - 25.46).abs() < 5e-3, "{e}");
+    }
+
+    #[test]
+    fn count_distribution_is_proper_and_matches_the_mean() {
+        let m = cdnow();
+        let total: f64 = (0..300).map(|n| m.p_purchases_new(n, 39.0)).sum();
+        assert!((total - 1.0).abs() < 1e-7, "{total}");
+        let mean: f64 = (0..300)
+            .map(|n| f64::from(n) * m.p_purchases_new(n, 39.0))
+            .sum();
+        assert!(
+            (mean - m.expected_purchases_new(39.0)).abs() < 1e-6,
+            "{mean}"
+        );
+    }
+
+    #[test]
+    fn p_no_purchase_for_a_new_customer_is_p_of_zero_purchases() {
+        let m = cdnow();
+        let a = m.p_no_purchase(20.0, 0.0, 0.0, 1e-9);
+        let b = m.p_purchases_new(0, 20.0);
+        assert!((a - b).abs() < 1e-7, "{a} vs {b}");
+    }
+}

@@ -1,0 +1,5 @@
+//! Model tests at the level a data scientist checks them: published estimates on the
+//! published datasets, and parameter recovery / interval coverage on simulated data.
+
+mod published;
+mod support;
