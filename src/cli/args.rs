@@ -52,7 +52,7 @@ pub struct TransactionArgs {
     ///
     /// One row per purchase record with a customer id, a date and optionally an amount.
     #[arg(long, value_name = "FILE")]
-    pub transactions: PathBuf,
+    pub transactions: Option<PathBuf>,
 
     /// File format: csv or parquet. Default: from the extension (.parquet/.pq is Parquet,
     /// anything else is delimited text).
@@ -110,6 +110,16 @@ pub struct TransactionArgs {
 }
 
 impl TransactionArgs {
+    /// The transaction file, or a usage error (exit 2) naming the flag.
+    pub fn transactions_path(&self) -> Result<&PathBuf, anyhow::Error> {
+        self.transactions.as_ref().ok_or_else(|| {
+            clvr::data::DataError::Invalid(
+                "no input: pass --transactions FILE (a transaction log, CSV or Parquet)".into(),
+            )
+            .into()
+        })
+    }
+
     /// Library load options; `observation_end` limits valid dates.
     pub fn load_options(
         &self,

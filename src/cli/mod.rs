@@ -2,7 +2,9 @@
 //! library calls together; exit codes: 0 ok, 1 runtime failure, 2 usage or input error.
 
 mod args;
+mod fit;
 mod progress;
+mod simulate;
 mod summarize;
 
 use std::process::ExitCode;
@@ -22,6 +24,12 @@ enum Command {
     /// Turn a transaction log into the customer summary table (one row per customer:
     /// frequency, recency, T, monetary value; holdout columns with --calibration-end).
     Summarize(summarize::SummarizeArgs),
+    /// Fit a purchase or retention model by maximum likelihood and print the fit table
+    /// (estimates, standard errors, 95% CIs, log-likelihood, AIC, BIC, convergence).
+    Fit(fit::FitArgs),
+    /// Simulate a transaction log (and a truth file) from a purchase model with known
+    /// parameters, seeded and reproducible.
+    Simulate(simulate::SimulateArgs),
 }
 
 /// An error with the exit code it maps to.
@@ -47,6 +55,17 @@ fn exit_code_of(error: &anyhow::Error) -> u8 {
         if let Some(e) = cause.downcast_ref::<clvr::features::FeatureError>() {
             return if e.is_input_error() { 2 } else { 1 };
         }
+        // The data cannot support the model (no repeat buyers, invalid rows, ...).
+        if cause.downcast_ref::<clvr::models::FitError>().is_some()
+            || cause
+                .downcast_ref::<clvr::models::bgbb::BgBbError>()
+                .is_some()
+            || cause
+                .downcast_ref::<clvr::models::sbg::SbgError>()
+                .is_some()
+        {
+            return 2;
+        }
     }
     1
 }
@@ -56,9 +75,13 @@ pub fn run() -> ExitCode {
     let cli = Cli::parse();
     let json = match &cli.command {
         Command::Summarize(a) => a.output_opts.json,
+        Command::Fit(a) => a.output_opts.json,
+        Command::Simulate(a) => a.output_opts.json,
     };
     let result = match cli.command {
         Command::Summarize(a) => summarize::run(a),
+        Command::Fit(a) => fit::run(a),
+        Command::Simulate(a) => simulate::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -81,10 +104,22 @@ pub fn run() -> ExitCode {
                     "error": f.error.to_string(),
                     "bad_rows": detail,
                 });
-                println!("{report:#}");
+                let _ = print_stdout(&format!("{report:#}"));
             }
             ExitCode::from(f.code)
         }
+    }
+}
+
+/// Prints a report on stdout. A closed pipe (`clvr … --json | head`) is not an error: the
+/// reader has what it wanted, so the rest is dropped quietly instead of panicking.
+pub fn print_stdout(text: &str) -> Result<(), Failure> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match writeln!(out, "{text}").and_then(|_| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(anyhow::Error::from(e).into()),
     }
 }
 

@@ -59,7 +59,7 @@ pub fn run(args: SummarizeArgs) -> Result<(), Failure> {
     let load_opts = args.input.load_options(args.summary.observation_end)?;
 
     progress.stage("reading and validating transactions");
-    let (tx, load) = load_transactions(&args.input.transactions, &load_opts)?;
+    let (tx, load) = load_transactions(args.input.transactions_path()?, &load_opts)?;
     let t_load = start.elapsed().as_secs_f64();
 
     progress.stage("building the customer summary");
@@ -97,10 +97,7 @@ pub fn run(args: SummarizeArgs) -> Result<(), Failure> {
         eprint!("{}", human_report(&report));
     }
     if args.output_opts.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&report).map_err(anyhow::Error::from)?
-        );
+        super::print_stdout(&serde_json::to_string_pretty(&report).map_err(anyhow::Error::from)?)?;
     }
     Ok(())
 }

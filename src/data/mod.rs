@@ -7,6 +7,7 @@
 
 mod dates;
 mod mapping;
+mod numeric;
 mod source;
 mod transactions;
 mod validate;
@@ -16,13 +17,14 @@ use std::path::PathBuf;
 
 pub use dates::{DateFormat, date_of_day, day_of_date, days_from_civil, detect_format};
 pub use mapping::{ColumnMapping, ResolvedColumns, Role, resolve_columns};
+pub use numeric::{NumericColumns, NumericRole, read_numeric_columns};
 pub use source::{FileFormat, RawTable, ReadOptions, Separator, read_table};
 pub use transactions::Transactions;
 pub use validate::{
     BadRowExample, BadRowPolicy, BadRowsError, LoadOptions, LoadReport, NegativeAmounts, Problem,
     load_transactions, validate_transactions,
 };
-pub use write::{write_atomic, write_table};
+pub use write::{ColumnValues, write_atomic, write_columns, write_table};
 
 /// Everything that can go wrong between a file on disk and clean transactions.
 #[derive(Debug, thiserror::Error)]

@@ -117,6 +117,53 @@ pub fn write_table(df: &mut DataFrame, path: &Path) -> Result<(), DataError> {
     })
 }
 
+/// One output column as plain values, so layers without polars can write tables.
+#[derive(Debug, Clone)]
+pub enum ColumnValues {
+    /// Text.
+    Str(Vec<String>),
+    /// Floating point.
+    F64(Vec<f64>),
+    /// Integers.
+    I64(Vec<i64>),
+    /// Dates as days since 1970-01-01.
+    Date(Vec<i32>),
+    /// Floating point with missing values (written as empty cells / nulls).
+    OptF64(Vec<Option<f64>>),
+}
+
+/// Writes named columns (all the same length) atomically as CSV or Parquet by extension.
+/// Returns the number of rows.
+pub fn write_columns(path: &Path, columns: Vec<(&str, ColumnValues)>) -> Result<usize, DataError> {
+    let height = columns.first().map_or(0, |(_, c)| match c {
+        ColumnValues::Str(v) => v.len(),
+        ColumnValues::F64(v) => v.len(),
+        ColumnValues::I64(v) => v.len(),
+        ColumnValues::Date(v) => v.len(),
+        ColumnValues::OptF64(v) => v.len(),
+    });
+    let cols: Vec<Column> = columns
+        .into_iter()
+        .map(|(name, values)| match values {
+            ColumnValues::Str(v) => {
+                StringChunked::from_iter_values(name.into(), v.iter().map(String::as_str))
+                    .into_column()
+            }
+            ColumnValues::F64(v) => Float64Chunked::from_vec(name.into(), v).into_column(),
+            ColumnValues::I64(v) => Int64Chunked::from_vec(name.into(), v).into_column(),
+            ColumnValues::Date(v) => Int32Chunked::from_vec(name.into(), v)
+                .into_date()
+                .into_column(),
+            ColumnValues::OptF64(v) => {
+                Float64Chunked::from_iter_options(name.into(), v.into_iter()).into_column()
+            }
+        })
+        .collect();
+    let mut df = DataFrame::new(height, cols)?;
+    write_table(&mut df, path)?;
+    Ok(height)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -356,6 +356,23 @@ pub fn build_summary(
     Ok(CustomerSummary { df, stats })
 }
 
+impl CustomerSummary {
+    /// Frequency, recency and `T` as plain vectors, the input of the purchase models.
+    pub fn rfm(&self) -> Result<(Vec<f64>, Vec<f64>, Vec<f64>), FeatureError> {
+        let x = self
+            .df
+            .column("frequency")?
+            .i64()?
+            .into_no_null_iter()
+            .map(|v| v as f64)
+            .collect();
+        let f = |c: &str| -> Result<Vec<f64>, FeatureError> {
+            Ok(self.df.column(c)?.f64()?.into_no_null_iter().collect())
+        };
+        Ok((x, f("recency")?, f("T")?))
+    }
+}
+
 fn float_col(name: &str, m: usize, f: impl Fn(usize) -> f64) -> Column {
     Float64Chunked::from_vec(name.into(), (0..m).map(f).collect()).into_column()
 }

@@ -12,12 +12,15 @@
 //! Every model implements [`optimize::Likelihood`] for estimation; the continuous ones also
 //! implement [`PurchaseModel`] for prediction, so scoring code is written once.
 
+pub mod bgbb;
 pub mod bgnbd;
 pub mod mbgnbd;
 pub mod optimize;
 pub mod paretonbd;
 pub mod patterns;
 mod quadrature;
+pub mod sbg;
+pub mod simulate;
 pub mod special;
 
 use rayon::prelude::*;

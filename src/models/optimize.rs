@@ -340,7 +340,7 @@ pub fn summarize_fit<L: Likelihood>(
     }
     let converged = problems.is_empty();
     let message = if converged {
-        format!("converged: {solver_reason}; gradient {gradient_norm:.1e}")
+        format!("gradient {gradient_norm:.1e}; solver: {solver_reason}")
     } else {
         problems.join("; ")
     };

@@ -2,4 +2,6 @@
 //! published datasets, and parameter recovery / interval coverage on simulated data.
 
 mod published;
+mod recovery;
+mod robustness;
 mod support;

@@ -1,0 +1,280 @@
+//! `clvr simulate`: a seeded transaction log (and a truth file) from a chosen model.
+
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use clap::Args;
+use clvr::data::{ColumnValues, day_of_date, write_columns};
+use clvr::features::TimeUnit;
+use clvr::models::bgnbd::BgNbd;
+use clvr::models::mbgnbd::MbgNbd;
+use clvr::models::paretonbd::ParetoNbd;
+use clvr::models::simulate::{SimModel, SimSpec, SpendParams, simulate};
+use clvr::models::{ModelKind, bgnbd, paretonbd};
+use serde::Serialize;
+
+use super::args::OutputArgs;
+use super::{Failure, thousands};
+
+/// Arguments of `clvr simulate`.
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    /// Purchase model: bgnbd, mbgnbd or paretonbd.
+    #[arg(long, value_name = "MODEL", default_value = "bgnbd", value_parser = ModelKind::parse)]
+    pub model: ModelKind,
+
+    /// Model parameters in --time-unit units, as name=value pairs: r,alpha,a,b for
+    /// bgnbd/mbgnbd; r,alpha,s,beta for paretonbd. Default: the published CDNOW estimates
+    /// (weeks) of the chosen model.
+    #[arg(long, value_name = "NAME=V,...")]
+    pub params: Option<String>,
+
+    /// Gamma-Gamma spend parameters p=…,q=…,gamma=… (value per transaction ~ Gamma(p, ν),
+    /// ν ~ Gamma(q, γ)). Default: the CDNOW estimates p=6.25,q=3.74,gamma=15.44.
+    #[arg(long, value_name = "p=V,q=V,gamma=V", conflicts_with = "no_spend")]
+    pub spend: Option<String>,
+
+    /// Simulate purchase times only (no amount column).
+    #[arg(long)]
+    pub no_spend: bool,
+
+    /// Number of customers.
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    pub customers: usize,
+
+    /// Random seed: the same seed and settings give the same file, bit for bit.
+    #[arg(long, value_name = "SEED", default_value_t = 42)]
+    pub seed: u64,
+
+    /// Unit of the parameters and of the lengths below: day, week or month.
+    #[arg(long, value_name = "UNIT", default_value = "week", value_parser = TimeUnit::parse_flag)]
+    pub time_unit: TimeUnit,
+
+    /// First day of the acquisition window (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE", default_value = "1997-01-01")]
+    pub start: NaiveDate,
+
+    /// Length of the acquisition window, in time units: first purchases are uniform in it.
+    #[arg(long, value_name = "UNITS", default_value_t = 12.0)]
+    pub cohort_length: f64,
+
+    /// Length of observation from the start, in time units (the last day observed is
+    /// start + this).
+    #[arg(long, value_name = "UNITS", default_value_t = 78.0)]
+    pub observation_length: f64,
+
+    /// Transaction log to write (customer_id, date, amount): CSV, or Parquet by extension.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: PathBuf,
+
+    /// Truth file to write: per customer the latent rates, death time, and exact
+    /// continuous-time x, t_x, T.
+    #[arg(long, value_name = "FILE")]
+    pub truth: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub output_opts: OutputArgs,
+}
+
+fn parse_pairs(s: &str, names: &[&str]) -> Result<Vec<f64>, String> {
+    let mut values = vec![None; names.len()];
+    for pair in s.split(',').filter(|p| !p.trim().is_empty()) {
+        let (k, v) = pair
+            .split_once('=')
+            .ok_or_else(|| format!("'{pair}' is not name=value"))?;
+        let i = names
+            .iter()
+            .position(|n| n.eq_ignore_ascii_case(k.trim()))
+            .ok_or_else(|| format!("unknown parameter '{k}': expected {}", names.join(", ")))?;
+        let v: f64 = v
+            .trim()
+            .parse()
+            .map_err(|_| format!("{k}: '{v}' is not a number"))?;
+        if !(v.is_finite() && v > 0.0) {
+            return Err(format!("{k} must be positive and finite, got {v}"));
+        }
+        values[i] = Some(v);
+    }
+    values
+        .iter()
+        .zip(names)
+        .map(|(v, n)| {
+            v.ok_or_else(|| format!("missing parameter {n}: give all of {}", names.join(", ")))
+        })
+        .collect()
+}
+
+#[derive(Serialize)]
+struct SimReport<'a> {
+    command: &'static str,
+    model: &'static str,
+    params: Vec<f64>,
+    spend: Option<SpendParams>,
+    customers: usize,
+    transactions: usize,
+    seed: u64,
+    output: &'a PathBuf,
+    truth: Option<&'a PathBuf>,
+}
+
+/// Runs `clvr simulate`.
+pub fn run(args: SimulateArgs) -> Result<(), Failure> {
+    let usage = |m: String| anyhow::Error::from(clvr::data::DataError::Invalid(m));
+    let (model, params) = match args.model {
+        ModelKind::Bgnbd | ModelKind::Mbgnbd => {
+            let default = if args.model == ModelKind::Bgnbd {
+                "r=0.2426,alpha=4.414,a=0.7929,b=2.426"
+            } else {
+                "r=0.5248,alpha=6.183,a=0.8914,b=1.614"
+            };
+            let p = parse_pairs(
+                args.params.as_deref().unwrap_or(default),
+                &bgnbd::PARAM_NAMES,
+            )
+            .map_err(usage)?;
+            let m = if args.model == ModelKind::Bgnbd {
+                SimModel::BgNbd(BgNbd::from_slice(&p))
+            } else {
+                SimModel::MbgNbd(MbgNbd::from_slice(&p))
+            };
+            (m, p)
+        }
+        ModelKind::Paretonbd => {
+            let p = parse_pairs(
+                args.params
+                    .as_deref()
+                    .unwrap_or("r=0.5533,alpha=10.58,s=0.6062,beta=11.67"),
+                &paretonbd::PARAM_NAMES,
+            )
+            .map_err(usage)?;
+            (SimModel::ParetoNbd(ParetoNbd::from_slice(&p)), p)
+        }
+        other => {
+            return Err(usage(format!(
+                "simulate writes transaction logs from continuous-time models (bgnbd, mbgnbd, \
+                 paretonbd); {} is not one",
+                other.name()
+            ))
+            .into());
+        }
+    };
+    let spend = if args.no_spend {
+        None
+    } else {
+        let p = parse_pairs(
+            args.spend.as_deref().unwrap_or("p=6.25,q=3.74,gamma=15.44"),
+            &["p", "q", "gamma"],
+        )
+        .map_err(usage)?;
+        Some(SpendParams {
+            p: p[0],
+            q: p[1],
+            gamma: p[2],
+        })
+    };
+    let spec = SimSpec {
+        model,
+        spend,
+        customers: args.customers,
+        cohort_length: args.cohort_length,
+        observation_end: args.observation_length,
+        seed: args.seed,
+    };
+    let sim = simulate(&spec).map_err(|e| usage(e.to_string()))?;
+
+    let unit_days = args.time_unit.days();
+    let start = day_of_date(args.start);
+    let width = args.customers.max(1).to_string().len();
+    let id = |c: usize| format!("C{c:0width$}");
+    let day_of = |t: f64| start + (t * unit_days).floor() as i32;
+    let mut tx_cols = vec![
+        (
+            "customer_id",
+            ColumnValues::Str(sim.tx_customer.iter().map(|&c| id(c as usize)).collect()),
+        ),
+        (
+            "date",
+            ColumnValues::Date(sim.tx_time.iter().map(|&t| day_of(t)).collect()),
+        ),
+    ];
+    if spend.is_some() {
+        tx_cols.push(("amount", ColumnValues::F64(sim.tx_amount.clone())));
+    }
+    let n_tx = write_columns(&args.output, tx_cols)?;
+
+    if let Some(truth) = &args.truth {
+        let n = args.customers;
+        let mut cols = vec![
+            ("customer_id", ColumnValues::Str((0..n).map(id).collect())),
+            (
+                "first_purchase_date",
+                ColumnValues::Date(sim.first_purchase.iter().map(|&t| day_of(t)).collect()),
+            ),
+            ("lambda", ColumnValues::F64(sim.lambda.clone())),
+            (
+                if matches!(model, SimModel::ParetoNbd(_)) {
+                    "mu"
+                } else {
+                    "p"
+                },
+                ColumnValues::F64(sim.dropout.clone()),
+            ),
+            (
+                "alive_at_end",
+                ColumnValues::I64(
+                    sim.death
+                        .iter()
+                        .map(|d| i64::from(d.is_infinite()))
+                        .collect(),
+                ),
+            ),
+            (
+                "death_time",
+                ColumnValues::OptF64(
+                    sim.death
+                        .iter()
+                        .map(|d| d.is_finite().then_some(*d))
+                        .collect(),
+                ),
+            ),
+            ("x", ColumnValues::F64(sim.x.clone())),
+            ("t_x", ColumnValues::F64(sim.t_x.clone())),
+            ("T", ColumnValues::F64(sim.t.clone())),
+        ];
+        if spend.is_some() {
+            cols.push(("nu", ColumnValues::F64(sim.nu.clone())));
+        }
+        write_columns(truth, cols)?;
+    }
+
+    let report = SimReport {
+        command: "simulate",
+        model: args.model.name(),
+        params,
+        spend,
+        customers: args.customers,
+        transactions: n_tx,
+        seed: args.seed,
+        output: &args.output,
+        truth: args.truth.as_ref(),
+    };
+    if !args.output_opts.quiet {
+        eprintln!(
+            "simulated  {} customers, {} transactions ({} {:?}, seed {}) -> {}{}",
+            thousands(args.customers as u64),
+            thousands(n_tx as u64),
+            report.model,
+            report.params,
+            args.seed,
+            args.output.display(),
+            args.truth
+                .as_ref()
+                .map(|t| format!(", truth -> {}", t.display()))
+                .unwrap_or_default()
+        );
+    }
+    if args.output_opts.json {
+        super::print_stdout(&serde_json::to_string_pretty(&report).map_err(anyhow::Error::from)?)?;
+    }
+    Ok(())
+}
