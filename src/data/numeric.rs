@@ -85,27 +85,38 @@ pub fn read_numeric_columns(
             continue;
         };
         let col = raw.df.column(&name)?;
-        let text = match col.dtype() {
-            DataType::String => col.str()?.clone(),
-            _ => col.cast(&DataType::String)?.str()?.clone(),
+        let bad = |i: usize, v: String| {
+            DataError::Invalid(format!(
+                "{}: row {}{}, column '{name}': '{v}' is not a finite number\n  fix: correct \
+                 the cell; {} must be numeric",
+                path.display(),
+                i + 1,
+                raw.line_of_row(i + 1)
+                    .map(|l| format!(" (line {l})"))
+                    .unwrap_or_default(),
+                role.what
+            ))
         };
-        let mut values = Vec::with_capacity(text.len());
-        for (i, v) in text.iter().enumerate() {
-            let parsed = v.map(str::trim).and_then(|s| s.parse::<f64>().ok());
-            match parsed {
-                Some(x) if x.is_finite() => values.push(x),
-                _ => {
-                    return Err(DataError::Invalid(format!(
-                        "{}: row {}{}, column '{name}': '{}' is not a finite number\n  fix: \
-                         correct the cell; {} must be numeric",
-                        path.display(),
-                        i + 1,
-                        raw.line_of_row(i + 1)
-                            .map(|l| format!(" (line {l})"))
-                            .unwrap_or_default(),
-                        v.unwrap_or("(empty)"),
-                        role.what
-                    )));
+        let mut values = Vec::with_capacity(col.len());
+        if col.dtype().is_primitive_numeric() {
+            let f = col.cast(&DataType::Float64)?;
+            for (i, v) in f.f64()?.iter().enumerate() {
+                match v {
+                    Some(x) if x.is_finite() => values.push(x),
+                    other => {
+                        return Err(bad(i, other.map_or("(empty)".into(), |x| x.to_string())));
+                    }
+                }
+            }
+        } else {
+            let text = match col.dtype() {
+                DataType::String => col.str()?.clone(),
+                _ => col.cast(&DataType::String)?.str()?.clone(),
+            };
+            for (i, v) in text.iter().enumerate() {
+                match v.map(str::trim).and_then(|s| s.parse::<f64>().ok()) {
+                    Some(x) if x.is_finite() => values.push(x),
+                    _ => return Err(bad(i, v.unwrap_or("(empty)").to_string())),
                 }
             }
         }

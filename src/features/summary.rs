@@ -356,9 +356,12 @@ pub fn build_summary(
     Ok(CustomerSummary { df, stats })
 }
 
+/// Frequency, recency and `T` per customer, in table order.
+pub type RfmColumns = (Vec<f64>, Vec<f64>, Vec<f64>);
+
 impl CustomerSummary {
     /// Frequency, recency and `T` as plain vectors, the input of the purchase models.
-    pub fn rfm(&self) -> Result<(Vec<f64>, Vec<f64>, Vec<f64>), FeatureError> {
+    pub fn rfm(&self) -> Result<RfmColumns, FeatureError> {
         let x = self
             .df
             .column("frequency")?

@@ -107,7 +107,8 @@ impl RfmPatterns {
             }
         }
         let mut order: Vec<usize> = (0..x.len()).collect();
-        order.sort_by(|&a, &b| {
+        // Equal keys are equal rows, so an unstable sort is still deterministic.
+        order.sort_unstable_by(|&a, &b| {
             x[a].total_cmp(&x[b])
                 .then(t_x[a].total_cmp(&t_x[b]))
                 .then(t[a].total_cmp(&t[b]))
