@@ -12,7 +12,8 @@ build:
 	$(CARGO) build --release --locked
 
 # The main job on bundled data: summarise the full CDNOW log (calibration to 1997-09-30,
-# holdout to 1998-06-30, weeks), then show the head of the table.
+# holdout to 1998-06-30, weeks), show the head of the table, and fit BG/NBD and Pareto/NBD
+# to the calibration period.
 demo: build
 	@mkdir -p $(DEMO_OUT)
 	$(BIN) summarize --transactions datasets/cdnow/CDNOW_master.txt \
@@ -20,7 +21,11 @@ demo: build
 	    --output $(DEMO_OUT)/cdnow_summary.csv
 	@echo
 	@echo "first rows of $(DEMO_OUT)/cdnow_summary.csv:"
-	@head -n 11 $(DEMO_OUT)/cdnow_summary.csv
+	@head -n 6 $(DEMO_OUT)/cdnow_summary.csv
+	@echo
+	$(BIN) fit --model bgnbd --summary $(DEMO_OUT)/cdnow_summary.csv
+	@echo
+	$(BIN) fit --model paretonbd --summary $(DEMO_OUT)/cdnow_summary.csv
 
 test:
 	$(CARGO) test --release --locked
@@ -28,6 +33,7 @@ test:
 # End-to-end scale benchmark (1M customers); figures go to docs/benchmarks.md.
 bench: build
 	bash benches/summarize.sh
+	bash benches/fit.sh
 
 lint:
 	$(CARGO) fmt --all -- --check

@@ -6,5 +6,6 @@ mod support;
 mod atomic_output;
 mod bad_input;
 mod cdnow_summary;
+mod fit_simulate;
 mod input_formats;
 mod usage;

@@ -1,0 +1,210 @@
+//! `clvr fit` and `clvr simulate` as a user runs them.
+
+use std::fs;
+
+use crate::support::*;
+
+fn param(j: &serde_json::Value, name: &str) -> f64 {
+    j["fit"]["estimates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"] == name)
+        .unwrap_or_else(|| panic!("no {name} in {j}"))["value"]
+        .as_f64()
+        .unwrap()
+}
+
+fn close(got: f64, want: f64, rel: f64) -> bool {
+    ((got - want) / want).abs() < rel
+}
+
+#[test]
+fn fit_reads_the_bundled_summaries_as_they_are() {
+    let j = clvr(&[
+        "fit",
+        "--model",
+        "bgnbd",
+        "--summary",
+        "datasets/cdnow/cdnow_customers_summary.csv",
+        "--json",
+    ])
+    .expect_code(0)
+    .json();
+    assert!(close(param(&j, "r"), 0.2426, 2e-4) && close(param(&j, "alpha"), 4.414, 2e-4));
+    assert_eq!(j["fit"]["converged"], true);
+    assert!((j["fit"]["log_likelihood"].as_f64().unwrap() - -9582.43).abs() < 0.005);
+
+    let j = clvr(&[
+        "fit",
+        "--model",
+        "bgbb",
+        "--summary",
+        "datasets/donations/donations.csv",
+        "--json",
+        "-q",
+    ])
+    .expect_code(0)
+    .json();
+    assert_eq!(j["customers"], 11104.0);
+    assert!(close(param(&j, "delta"), 2.7834, 2e-4), "{j}");
+
+    let run = clvr(&[
+        "fit",
+        "--model",
+        "sbg",
+        "--survivors",
+        "1000,869,743,653,593,551,517,491",
+    ])
+    .expect_code(0);
+    assert!(
+        run.stderr.contains("0.668") && run.stderr.contains("3.806"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("95% CI") && run.stderr.contains("AIC"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn fit_straight_from_transactions_matches_fit_from_the_summary() {
+    let j = clvr(&[
+        "fit",
+        "--model",
+        "paretonbd",
+        "--transactions",
+        "datasets/cdnow/CDNOW_sample.txt",
+        "--no-header",
+        "--customer-col",
+        "2",
+        "--date-col",
+        "3",
+        "--amount-col",
+        "5",
+        "--calibration-end",
+        "1997-09-30",
+        "--observation-end",
+        "1998-06-30",
+        "--json",
+        "-q",
+    ])
+    .expect_code(0)
+    .json();
+    // The published summary is the same data rounded to 2 dp, so estimates agree closely.
+    assert!(
+        close(param(&j, "r"), 0.5533, 2e-3) && close(param(&j, "beta"), 11.67, 1e-2),
+        "{j}"
+    );
+}
+
+#[test]
+fn fit_refuses_data_that_cannot_identify_the_model() {
+    let dir = scratch("one-timers");
+    let f = dir.join("s.csv");
+    fs::write(&f, "frequency,recency,T\n0,0,10\n0,0,12\n0,0,7\n").unwrap();
+    let run = clvr(&["fit", "--model", "bgnbd", "--summary", f.to_str().unwrap()]).expect_code(2);
+    assert!(
+        run.stderr.contains("no customer has a repeat transaction"),
+        "{}",
+        run.stderr
+    );
+
+    fs::write(&f, "frequency,recency,T\n1,2,10\n2,x,12\n").unwrap();
+    let run = clvr(&["fit", "--model", "bgnbd", "--summary", f.to_str().unwrap()]).expect_code(2);
+    assert!(
+        run.stderr.contains("row 2 (line 3), column 'recency': 'x'"),
+        "{}",
+        run.stderr
+    );
+
+    fs::write(&f, "frequency,recency\n1,2\n").unwrap();
+    let run = clvr(&["fit", "--model", "bgnbd", "--summary", f.to_str().unwrap()]).expect_code(2);
+    assert!(
+        run.stderr.contains("columns present: frequency, recency"),
+        "{}",
+        run.stderr
+    );
+    fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn simulate_is_seeded_and_round_trips_through_summarize_and_fit() {
+    let dir = scratch("simulate");
+    let (a, b, truth) = (dir.join("a.csv"), dir.join("b.csv"), dir.join("truth.csv"));
+    let args = |out: &std::path::Path| {
+        vec![
+            "simulate".to_string(),
+            "--model".into(),
+            "bgnbd".into(),
+            "--customers".into(),
+            "20000".into(),
+            "--seed".into(),
+            "11".into(),
+            "--output".into(),
+            out.to_str().unwrap().into(),
+            "--truth".into(),
+            truth.to_str().unwrap().into(),
+            "-q".into(),
+        ]
+    };
+    clvr(&args(&a)).expect_code(0);
+    clvr(&args(&b)).expect_code(0);
+    assert_eq!(
+        fs::read(&a).unwrap(),
+        fs::read(&b).unwrap(),
+        "same seed, different file"
+    );
+    let t = Csv::read(&truth);
+    assert_eq!(t.rows.len(), 20000);
+    for c in [
+        "customer_id",
+        "lambda",
+        "p",
+        "alive_at_end",
+        "death_time",
+        "x",
+        "t_x",
+        "T",
+        "nu",
+    ] {
+        t.col(c);
+    }
+    let tx = Csv::read(&a);
+    assert_eq!(tx.header, ["customer_id", "date", "amount"]);
+    let sum_x: f64 = t.f64s("x").iter().sum();
+    assert_eq!(tx.rows.len() as f64, sum_x + 20000.0);
+
+    // Fit the simulated log: the truth lies in the 95% intervals (weeks; same-day purchases
+    // merge, a small effect at these rates).
+    let j = clvr(&[
+        "fit",
+        "--model",
+        "bgnbd",
+        "--transactions",
+        a.to_str().unwrap(),
+        "--json",
+        "-q",
+    ])
+    .expect_code(0)
+    .json();
+    for (name, truth) in [("r", 0.2426), ("alpha", 4.414), ("a", 0.7929), ("b", 2.426)] {
+        let e = j["fit"]["estimates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["name"] == name)
+            .unwrap();
+        let (lo, hi) = (
+            e["ci_low"].as_f64().unwrap(),
+            e["ci_high"].as_f64().unwrap(),
+        );
+        assert!(
+            lo < truth && truth < hi,
+            "{name}: {truth} not in [{lo}, {hi}]"
+        );
+    }
+    fs::remove_dir_all(dir).unwrap();
+}
