@@ -141,6 +141,7 @@ impl TransactionArgs {
                 format: self.format,
                 separator: self.separator,
                 has_header: !self.no_header,
+                ..ReadOptions::default()
             },
             columns: ColumnMapping {
                 customer: self.customer_col.clone(),

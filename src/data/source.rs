@@ -92,6 +92,10 @@ pub struct ReadOptions {
     pub separator: Separator,
     /// Whether a text file's first line names the columns (default true).
     pub has_header: bool,
+    /// Read only these columns (by name); `None`: all.
+    pub columns: Option<Vec<String>>,
+    /// Read at most this many rows; `Some(0)` reads only the column names.
+    pub n_rows: Option<usize>,
 }
 
 impl Default for ReadOptions {
@@ -100,6 +104,8 @@ impl Default for ReadOptions {
             format: None,
             separator: Separator::Auto,
             has_header: true,
+            columns: None,
+            n_rows: None,
         }
     }
 }
@@ -167,7 +173,11 @@ pub fn read_table(path: &Path, opts: &ReadOptions) -> Result<RawTable, DataError
                 action: "open",
                 source,
             })?;
-            let df = ParquetReader::new(file).finish().map_err(polars_err)?;
+            let mut reader = ParquetReader::new(file).with_columns(opts.columns.clone());
+            if let Some(n) = opts.n_rows {
+                reader = reader.with_slice(Some((0, n)));
+            }
+            let df = reader.finish().map_err(polars_err)?;
             Ok(RawTable {
                 path: path.to_path_buf(),
                 format,
@@ -215,6 +225,12 @@ fn read_text(mut bytes: Vec<u8>, opts: &ReadOptions) -> PolarsResult<(DataFrame,
     };
     let df = CsvReadOptions::default()
         .with_has_header(opts.has_header)
+        .with_columns(
+            opts.columns
+                .as_ref()
+                .map(|c| c.iter().map(|s| s.as_str().into()).collect()),
+        )
+        .with_n_rows(opts.n_rows)
         .with_infer_schema_length(Some(0))
         .with_raise_if_empty(false)
         .map_parse_options(|p| {

@@ -58,6 +58,41 @@ pub enum DataCheckError {
     },
 }
 
+/// A fixed multiply-rotate hasher for the pattern keys (three f64 bit patterns): a few times
+/// faster than SipHash and fine here, where keys are data values, not attacker input, and
+/// iteration order never leaks (the distinct keys are sorted afterwards).
+#[derive(Clone, Copy, Default)]
+struct FastHash;
+
+#[derive(Default)]
+struct FastHasher(u64);
+
+impl std::hash::BuildHasher for FastHash {
+    type Hasher = FastHasher;
+    fn build_hasher(&self) -> FastHasher {
+        FastHasher(0)
+    }
+}
+
+impl std::hash::Hasher for FastHasher {
+    fn finish(&self) -> u64 {
+        // splitmix64's finaliser: float bit patterns vary mostly in their high bits, and the
+        // table indexes by the low ones.
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.write_u64(u64::from(*b));
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = (self.0.rotate_left(5) ^ v).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
 fn distinct_index(values: &[f64]) -> (Vec<f64>, Vec<u32>) {
     let mut uniq: Vec<f64> = values.to_vec();
     uniq.sort_by(f64::total_cmp);
@@ -106,30 +141,26 @@ impl RfmPatterns {
                 return Err(bad("t_x > 0 with no repeat purchase"));
             }
         }
-        let mut order: Vec<usize> = (0..x.len()).collect();
-        // Equal keys are equal rows, so an unstable sort is still deterministic.
-        order.sort_unstable_by(|&a, &b| {
-            x[a].total_cmp(&x[b])
-                .then(t_x[a].total_cmp(&t_x[b]))
-                .then(t[a].total_cmp(&t[b]))
-        });
-        let (mut px, mut ptx, mut pt, mut pc) = (vec![], vec![], vec![], vec![]);
-        for &i in &order {
-            let w = weights.map_or(1.0, |w| w[i]);
-            let same = px.last() == Some(&x[i])
-                && ptx.last() == Some(&t_x[i].min(t[i]))
-                && pt.last() == Some(&t[i]);
-            if same {
-                if let Some(c) = pc.last_mut() {
-                    *c += w;
-                }
-            } else {
-                px.push(x[i]);
-                ptx.push(t_x[i].min(t[i]));
-                pt.push(t[i]);
-                pc.push(w);
-            }
+        // Count each distinct (x, t_x, T) by hashing (linear time), then sort the distinct
+        // patterns only: the order, and so every later sum, is deterministic.
+        let mut counts: std::collections::HashMap<(u64, u64, u64), f64, FastHash> =
+            std::collections::HashMap::with_capacity_and_hasher(x.len().min(1 << 20), FastHash);
+        for i in 0..x.len() {
+            // `+ 0.0` turns −0.0 into 0.0, so equal values share one key.
+            let key = (
+                (x[i] + 0.0).to_bits(),
+                (t_x[i].min(t[i]) + 0.0).to_bits(),
+                (t[i] + 0.0).to_bits(),
+            );
+            *counts.entry(key).or_insert(0.0) += weights.map_or(1.0, |w| w[i]);
         }
+        let mut keys: Vec<(u64, u64, u64)> = counts.keys().copied().collect();
+        // Non-negative floats order like their bit patterns.
+        keys.sort_unstable();
+        let px = keys.iter().map(|k| f64::from_bits(k.0)).collect();
+        let ptx = keys.iter().map(|k| f64::from_bits(k.1)).collect();
+        let pt = keys.iter().map(|k| f64::from_bits(k.2)).collect();
+        let pc = keys.iter().map(|k| counts[k]).collect();
         Ok(Self::from_patterns(px, ptx, pt, pc))
     }
 
