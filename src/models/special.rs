@@ -1,17 +1,30 @@
-//! TEMPORARY shim (statrs + plain series) until the tested implementation lands.
+//! Special functions for the likelihoods and predictions.
+//!
+//! Interim implementation: the gamma family comes from `statrs`; ₂F₁ is the plain Gauss
+//! series, accurate only where it converges quickly (|z| well below 1, moderate
+//! parameters). A tested replacement with the standard transformations is in progress.
+
+/// ln Γ(x) for x > 0 (statrs, Lanczos approximation).
 pub fn ln_gamma(x: f64) -> f64 {
     statrs::function::gamma::ln_gamma(x)
 }
+
+/// ψ(x) = d ln Γ(x) / dx for x > 0 (statrs).
 pub fn digamma(x: f64) -> f64 {
     statrs::function::gamma::digamma(x)
 }
+
+/// ln B(a, b) = ln Γ(a) + ln Γ(b) − ln Γ(a + b) for a, b > 0.
 pub fn ln_beta(a: f64, b: f64) -> f64 {
     ln_gamma(a) + ln_gamma(b) - ln_gamma(a + b)
 }
+
+/// ln ₂F₁(a, b; c; z) for a, b, c > 0 and 0 ≤ z < 1 by the plain Gauss series (at most
+/// 100,000 terms).
 pub fn ln_hyp2f1(a: f64, b: f64, c: f64, z: f64) -> f64 {
     let (mut term, mut sum) = (1.0f64, 1.0f64);
-    for n in 0..100000 {
-        let n = n as f64;
+    for n in 0..100_000 {
+        let n = f64::from(n);
         term *= (a + n) * (b + n) / ((c + n) * (n + 1.0)) * z;
         sum += term;
         if term.abs() < 1e-17 * sum.abs() {
