@@ -5,7 +5,11 @@
 //!
 //! - [`data`]: the one door raw tables come through (CSV or Parquet, column mapping, date
 //!   parsing, row validation with a bad-row policy, atomic writers);
-//! - [`features`]: per-customer tables, starting with the recency/frequency/monetary summary.
+//! - [`features`]: per-customer tables, starting with the recency/frequency/monetary summary;
+//! - [`models`]: the purchase, retention and spend models (pure math), their MLE driver and
+//!   simulator;
+//! - [`artifact`]: versioned model files and the registry;
+//! - [`score`]: predictive CLV and the per-customer scores `predict` writes.
 //!
 //! ```
 //! use clvr::data::Transactions;
@@ -22,9 +26,12 @@
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod artifact;
 pub mod data;
 pub mod features;
 pub mod models;
+pub mod score;
+pub mod train;
 
 /// The version of this build, as written into reports and model files.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

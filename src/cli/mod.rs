@@ -3,9 +3,12 @@
 
 mod args;
 mod fit;
+mod models;
+mod predict;
 mod progress;
 mod simulate;
 mod summarize;
+mod train;
 
 use std::process::ExitCode;
 
@@ -30,6 +33,14 @@ enum Command {
     /// Simulate a transaction log (and a truth file) from a purchase model with known
     /// parameters, seeded and reproducible.
     Simulate(simulate::SimulateArgs),
+    /// Train a purchase model and a spend model on a transaction log and write a versioned
+    /// model file to the registry.
+    Train(train::TrainArgs),
+    /// Score every customer with a model file: P(alive), expected purchases, P(no purchase),
+    /// expected spend and CLV over a horizon.
+    Predict(predict::PredictArgs),
+    /// List, show and compare the model files in the registry.
+    Models(models::ModelsArgs),
 }
 
 /// An error with the exit code it maps to.
@@ -55,6 +66,12 @@ fn exit_code_of(error: &anyhow::Error) -> u8 {
         if let Some(e) = cause.downcast_ref::<clvr::features::FeatureError>() {
             return if e.is_input_error() { 2 } else { 1 };
         }
+        if let Some(e) = cause.downcast_ref::<clvr::artifact::ArtifactError>() {
+            return if e.is_input_error() { 2 } else { 1 };
+        }
+        if let Some(e) = cause.downcast_ref::<clvr::train::TrainError>() {
+            return if e.is_input_error() { 2 } else { 1 };
+        }
         // The data cannot support the model (no repeat buyers, invalid rows, ...).
         if cause.downcast_ref::<clvr::models::FitError>().is_some()
             || cause
@@ -77,11 +94,17 @@ pub fn run() -> ExitCode {
         Command::Summarize(a) => a.output_opts.json,
         Command::Fit(a) => a.output_opts.json,
         Command::Simulate(a) => a.output_opts.json,
+        Command::Train(a) => a.output_opts.json,
+        Command::Predict(a) => a.output_opts.json,
+        Command::Models(a) => a.json,
     };
     let result = match cli.command {
         Command::Summarize(a) => summarize::run(a),
         Command::Fit(a) => fit::run(a),
         Command::Simulate(a) => simulate::run(a),
+        Command::Train(a) => train::run(a),
+        Command::Predict(a) => predict::run(a),
+        Command::Models(a) => models::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

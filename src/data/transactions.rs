@@ -85,6 +85,21 @@ impl Transactions {
         self.df.height() == 0
     }
 
+    /// The transactions on or before `day`, and how many were after it.
+    pub fn up_to(self, day: i32) -> Result<(Self, usize), DataError> {
+        let keep = self.df.column(Self::DATE)?.date()?.physical().lt_eq(day);
+        let dropped = self.df.height() - keep.sum().unwrap_or(0) as usize;
+        if dropped == 0 {
+            return Ok((self, 0));
+        }
+        Ok((
+            Self {
+                df: self.df.filter(&keep)?,
+            },
+            dropped,
+        ))
+    }
+
     /// First and last day (days since 1970-01-01), or `None` when empty.
     pub fn day_range(&self) -> Option<(i32, i32)> {
         let days = self.df.column(Self::DATE).ok()?.date().ok()?.physical();

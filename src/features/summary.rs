@@ -374,6 +374,40 @@ impl CustomerSummary {
         };
         Ok((x, f("recency")?, f("T")?))
     }
+
+    /// Mean repeat-transaction value per customer (`monetary_value`); an error when the log
+    /// had no amounts.
+    pub fn monetary(&self) -> Result<Vec<f64>, FeatureError> {
+        Ok(self
+            .df
+            .column("monetary_value")
+            .map_err(|_| FeatureError::Invalid("the transactions have no amount column".into()))?
+            .f64()?
+            .into_no_null_iter()
+            .collect())
+    }
+
+    /// The customer ids, in table order.
+    pub fn customer_ids(&self) -> Result<Vec<String>, FeatureError> {
+        Ok(self
+            .df
+            .column("customer_id")?
+            .str()?
+            .iter()
+            .map(|v| v.unwrap_or_default().to_string())
+            .collect())
+    }
+
+    /// First purchase dates as day numbers, in table order.
+    pub fn first_purchase_days(&self) -> Result<Vec<i32>, FeatureError> {
+        Ok(self
+            .df
+            .column("first_purchase")?
+            .date()?
+            .physical()
+            .into_no_null_iter()
+            .collect())
+    }
 }
 
 fn float_col(name: &str, m: usize, f: impl Fn(usize) -> f64) -> Column {

@@ -14,6 +14,7 @@
 
 pub mod bgbb;
 pub mod bgnbd;
+pub mod gamma_gamma;
 pub mod mbgnbd;
 pub mod optimize;
 pub mod paretonbd;

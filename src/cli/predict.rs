@@ -1,0 +1,209 @@
+//! `clvr predict`: a model file + transactions → one scored row per customer.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use clap::Args;
+use clvr::artifact::Registry;
+use clvr::data::{date_of_day, day_of_date, load_transactions, write_table};
+use clvr::features::{MergePeriod, SummaryOptions, TimeUnit, build_summary};
+use clvr::score::{ClvSettings, parse_duration, predict};
+use serde::Serialize;
+
+use super::args::{OutputArgs, TransactionArgs};
+use super::summarize::describe_load;
+use super::{Failure, print_stdout, thousands};
+
+/// Arguments of `clvr predict`.
+#[derive(Debug, Args)]
+pub struct PredictArgs {
+    /// The model: NAME (latest version in the registry), NAME@3 (a version), or a path to a
+    /// model file.
+    #[arg(long, value_name = "NAME[@V]|FILE")]
+    pub model: String,
+
+    /// Model registry directory.
+    #[arg(long, value_name = "DIR", default_value = "models")]
+    pub registry: PathBuf,
+
+    #[command(flatten)]
+    pub input: TransactionArgs,
+
+    /// Score as of this date (YYYY-MM-DD): customers' T runs to it, and transactions after it
+    /// are left out (counted). Default: the last transaction date.
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<chrono::NaiveDate>,
+
+    /// Where to write the scores: CSV, or Parquet by extension. Written atomically.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: PathBuf,
+
+    /// CLV horizon, e.g. 12months, 52weeks, 365days, or model time units. Default: the
+    /// model's.
+    #[arg(long, value_name = "DURATION")]
+    pub horizon: Option<String>,
+
+    /// CLV step: month (4.345 weeks for weekly models, 30.4375 days for daily), week, day or
+    /// model time units. Default: the model's.
+    #[arg(long, value_name = "DURATION")]
+    pub step: Option<String>,
+
+    /// Discount rate per step. Default: the model's.
+    #[arg(long, value_name = "RATE")]
+    pub discount_rate: Option<f64>,
+
+    /// Profit margin applied to revenue (1 = revenue CLV). Default: the model's.
+    #[arg(long, value_name = "MARGIN")]
+    pub margin: Option<f64>,
+
+    /// Acquisition cost per customer: adds a clv_to_cac column.
+    #[arg(long, value_name = "COST")]
+    pub acquisition_cost: Option<f64>,
+
+    #[command(flatten)]
+    pub output_opts: OutputArgs,
+}
+
+#[derive(Serialize)]
+struct PredictReport<'a> {
+    command: &'static str,
+    model: String,
+    as_of: chrono::NaiveDate,
+    rows_after_as_of: usize,
+    input: &'a clvr::data::LoadReport,
+    scores: &'a clvr::score::ScoreStats,
+    output: &'a PathBuf,
+    elapsed_seconds: f64,
+}
+
+/// Runs `clvr predict`.
+pub fn run(mut args: PredictArgs) -> Result<(), Failure> {
+    let start = Instant::now();
+    let usage = |m: String| anyhow::Error::from(clvr::data::DataError::Invalid(m));
+    let file = Registry::new(&args.registry).load(&args.model)?;
+    let unit = TimeUnit::parse_flag(&file.settings.time_unit).map_err(usage)?;
+    let merge = MergePeriod::parse_flag(&file.settings.merge_period).map_err(usage)?;
+
+    // Columns default to the ones the model was trained with.
+    let cols = &file.settings.columns;
+    if args.input.customer_col.is_none() {
+        args.input.customer_col = cols.get("customer").cloned();
+    }
+    if args.input.date_col.is_none() {
+        args.input.date_col = cols.get("date").cloned();
+    }
+    if args.input.amount_col.is_none() {
+        args.input.amount_col = cols.get("amount").cloned();
+    }
+    let clv = ClvSettings {
+        horizon: parse_duration(
+            args.horizon.as_deref().unwrap_or(&file.scoring.horizon),
+            unit,
+        )
+        .map_err(usage)?,
+        step: parse_duration(args.step.as_deref().unwrap_or(&file.scoring.step), unit)
+            .map_err(usage)?,
+        discount_rate: args.discount_rate.unwrap_or(file.scoring.discount_rate),
+        margin: args.margin.unwrap_or(file.scoring.margin),
+    };
+    if !(clv.discount_rate >= 0.0
+        && clv.margin > 0.0
+        && clv.discount_rate.is_finite()
+        && clv.margin.is_finite())
+    {
+        return Err(usage("--discount-rate must be >= 0 and --margin > 0".into()).into());
+    }
+    if let Some(c) = args.acquisition_cost
+        && !(c.is_finite() && c > 0.0)
+    {
+        return Err(usage("--acquisition-cost must be a positive number".into()).into());
+    }
+
+    let path = args.input.transactions_path()?.clone();
+    let (tx, load) = load_transactions(&path, &args.input.load_options(None)?)?;
+    let last = tx
+        .day_range()
+        .map(|r| r.1)
+        .ok_or_else(|| usage("no transactions to score".into()))?;
+    let as_of = args.as_of.unwrap_or_else(|| date_of_day(last));
+    let (tx, rows_after_as_of) = tx.up_to(day_of_date(as_of))?;
+    let summary = build_summary(
+        &tx,
+        &SummaryOptions {
+            time_unit: unit,
+            merge_period: merge,
+            calibration_end: None,
+            observation_end: Some(as_of),
+        },
+    )?;
+    drop(tx);
+    let mut scores = predict(&file, &summary, &clv, as_of, args.acquisition_cost)?;
+    write_table(&mut scores.df, &args.output)?;
+
+    let st = &scores.stats;
+    if !args.output_opts.quiet {
+        let mut s = describe_load(&load);
+        if rows_after_as_of > 0 {
+            s += &format!(
+                "as of      {as_of}: {} rows after it left out\n",
+                thousands(rows_after_as_of as u64)
+            );
+        }
+        s += &format!(
+            "model      {} ({}, unit {}, trained to {})\n",
+            file.id(),
+            file.purchase_model.kind,
+            file.settings.time_unit,
+            file.settings
+                .calibration_end
+                .unwrap_or(file.settings.observation_end)
+        );
+        s += &format!(
+            "scored     {} customers as of {as_of} ({} new since training; at least {} training customers not in these data)\n",
+            thousands(st.customers as u64),
+            thousands(st.new_since_training as u64),
+            thousands(st.training_customers_not_scored as u64)
+        );
+        s += &format!(
+            "horizon    {:.4} {}s in {} steps, discount {} per step, margin {}\n",
+            clv.horizon,
+            unit.name(),
+            clv.steps(),
+            clv.discount_rate,
+            clv.margin
+        );
+        match (st.total_clv, st.mean_clv, st.top20_clv_share) {
+            (Some(t), Some(m), Some(top)) => {
+                s += &format!(
+                    "CLV        total {t:.2}, mean {m:.2}; top 20% of customers hold {:.1}%; {} customers use the population mean spend\n",
+                    100.0 * top,
+                    thousands(st.population_mean_spend_customers as u64)
+                );
+            }
+            _ => {
+                s += "CLV        not computed: the model has no spend model (trained without amounts)\n"
+            }
+        }
+        s += &format!(
+            "output     {} ({} rows) in {:.2}s\n",
+            args.output.display(),
+            thousands(st.customers as u64),
+            start.elapsed().as_secs_f64()
+        );
+        eprint!("{s}");
+    }
+    if args.output_opts.json {
+        let report = PredictReport {
+            command: "predict",
+            model: file.id(),
+            as_of,
+            rows_after_as_of,
+            input: &load,
+            scores: st,
+            output: &args.output,
+            elapsed_seconds: start.elapsed().as_secs_f64(),
+        };
+        print_stdout(&serde_json::to_string_pretty(&report).map_err(anyhow::Error::from)?)?;
+    }
+    Ok(())
+}

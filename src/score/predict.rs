@@ -1,0 +1,172 @@
+//! `predict`: one row per customer with P(alive), expected purchases, P(no purchase),
+//! expected spend and CLV, from a model file and an as-of customer summary.
+
+use chrono::NaiveDate;
+use polars::prelude::*;
+use serde::Serialize;
+
+use super::{ClvSettings, score_patterns, top_share};
+use crate::artifact::ModelFile;
+use crate::data::day_of_date;
+use crate::features::{CustomerSummary, FeatureError};
+use crate::train::{purchase_model_of, spend_model_of};
+
+/// Run-level facts of a scoring run.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScoreStats {
+    /// Customers scored.
+    pub customers: usize,
+    /// Customers whose first purchase is after the model's training period.
+    pub new_since_training: usize,
+    /// Customers the model was trained on that are not in the scoring data, at least (the
+    /// model file holds counts, not customer lists: training customers minus scored
+    /// customers who were already customers then).
+    pub training_customers_not_scored: usize,
+    /// Sum of CLV (when there is a spend model).
+    pub total_clv: Option<f64>,
+    /// Mean CLV.
+    pub mean_clv: Option<f64>,
+    /// Share of total CLV held by the top 20% of customers.
+    pub top20_clv_share: Option<f64>,
+    /// Customers whose spend is the population mean (no repeat purchase yet).
+    pub population_mean_spend_customers: usize,
+    /// Settings used.
+    pub clv: ClvSettings,
+}
+
+/// The scores table and its stats.
+#[derive(Debug, Clone)]
+pub struct Scores {
+    /// One row per customer.
+    pub df: DataFrame,
+    /// Run-level facts.
+    pub stats: ScoreStats,
+}
+
+/// Scores every customer of `summary` (built as of `as_of` in the model's time unit).
+/// `acquisition_cost`, when given, adds `clv_to_cac`.
+pub fn predict(
+    file: &ModelFile,
+    summary: &CustomerSummary,
+    clv: &ClvSettings,
+    as_of: NaiveDate,
+    acquisition_cost: Option<f64>,
+) -> Result<Scores, FeatureError> {
+    let model = purchase_model_of(file).map_err(FeatureError::Invalid)?;
+    let (x, t_x, t) = summary.rfm()?;
+    let n = x.len();
+    let scores = score_patterns(model.as_ref(), &x, &t_x, &t, clv);
+    let trained_until = day_of_date(
+        file.settings
+            .calibration_end
+            .unwrap_or(file.settings.observation_end),
+    );
+    let first = summary.first_purchase_days()?;
+    let new_flags: Vec<bool> = first.iter().map(|d| *d > trained_until).collect();
+    let new_since_training = new_flags.iter().filter(|b| **b).count();
+    let old_customers = n - new_since_training;
+
+    let f64col = |name: &str, v: Vec<f64>| Float64Chunked::from_vec(name.into(), v).into_column();
+    let mut cols: Vec<Column> = vec![
+        summary.df.column("customer_id")?.clone(),
+        summary.df.column("frequency")?.clone(),
+        summary.df.column("recency")?.clone(),
+        summary.df.column("T")?.clone(),
+    ];
+    if let Ok(m) = summary.df.column("monetary_value") {
+        cols.push(m.clone());
+    }
+    cols.push(f64col(
+        "p_alive",
+        scores.iter().map(|s| s.p_alive).collect(),
+    ));
+    cols.push(f64col(
+        "expected_purchases",
+        scores.iter().map(|s| s.expected_purchases).collect(),
+    ));
+    cols.push(f64col(
+        "p_no_purchase",
+        scores.iter().map(|s| s.p_no_purchase).collect(),
+    ));
+
+    let mut total_clv = None;
+    let mut mean_clv = None;
+    let mut top20 = None;
+    let mut pop_mean_customers = 0;
+    if let (Some(gg), true) = (spend_model_of(file), summary.stats.has_monetary) {
+        let m = summary.monetary()?;
+        let pop = gg.population_mean_spend().ok_or_else(|| {
+            FeatureError::Invalid(format!(
+                "{}: the spend model has q <= 1 (infinite mean spend), so customers without \
+                 repeat purchases have no expected spend; retrain with more repeat buyers",
+                file.id()
+            ))
+        })?;
+        let mut source = Vec::with_capacity(n);
+        let mut spend = Vec::with_capacity(n);
+        for i in 0..n {
+            if x[i] > 0.0 && m[i] > 0.0 {
+                source.push("individual");
+                spend.push(
+                    gg.conditional_expected_average_spend(x[i], m[i])
+                        .map_err(|e| {
+                            FeatureError::Invalid(format!("customer row {}: {e}", i + 1))
+                        })?,
+                );
+            } else {
+                source.push("population_mean");
+                spend.push(pop);
+            }
+        }
+        pop_mean_customers = source.iter().filter(|s| **s == "population_mean").count();
+        let values: Vec<f64> = (0..n)
+            .map(|i| scores[i].discounted_purchases * spend[i] * clv.margin)
+            .collect();
+        let total: f64 = values.iter().sum();
+        total_clv = Some(total);
+        mean_clv = Some(if n > 0 { total / n as f64 } else { 0.0 });
+        top20 = Some(top_share(&values, 0.2));
+        cols.push(f64col("expected_avg_spend", spend));
+        cols.push(
+            StringChunked::from_iter_values("spend_source".into(), source.into_iter())
+                .into_column(),
+        );
+        if let Some(cac) = acquisition_cost {
+            cols.push(f64col(
+                "clv_to_cac",
+                values.iter().map(|v| v / cac).collect(),
+            ));
+        }
+        cols.push(f64col("clv", values));
+    }
+    cols.push(
+        BooleanChunked::from_iter_values("new_since_training".into(), new_flags.into_iter())
+            .into_column(),
+    );
+    cols.push(
+        StringChunked::from_iter_values("model".into(), std::iter::repeat_n(file.id(), n))
+            .into_column(),
+    );
+    cols.push(
+        Int32Chunked::from_vec("as_of".into(), vec![day_of_date(as_of); n])
+            .into_date()
+            .into_column(),
+    );
+    let df = DataFrame::new(n, cols)?;
+    Ok(Scores {
+        df,
+        stats: ScoreStats {
+            customers: n,
+            new_since_training,
+            training_customers_not_scored: file
+                .training_data
+                .customers
+                .saturating_sub(old_customers),
+            total_clv,
+            mean_clv,
+            top20_clv_share: top20,
+            population_mean_spend_customers: pop_mean_customers,
+            clv: *clv,
+        },
+    })
+}
