@@ -90,9 +90,11 @@ pub fn run(mut args: TrainArgs) -> Result<(), Failure> {
     if args.as_of.is_some() {
         args.summary.observation_end = args.as_of;
     }
-    if !(args.discount_rate >= 0.0 && args.discount_rate.is_finite())
-        || !(args.margin.is_finite() && args.margin > 0.0)
-    {
+    let valid = args.discount_rate.is_finite()
+        && args.discount_rate >= 0.0
+        && args.margin.is_finite()
+        && args.margin > 0.0;
+    if !valid {
         return Err(usage("--discount-rate must be >= 0 and --margin > 0".into()).into());
     }
     // Check the durations now, against the unit they will be read in.
