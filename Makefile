@@ -11,21 +11,17 @@ DEMO_OUT   := demo-out
 build:
 	$(CARGO) build --release --locked
 
-# The main job on bundled data: summarise the full CDNOW log (calibration to 1997-09-30,
-# holdout to 1998-06-30, weeks), show the head of the table, and fit BG/NBD and Pareto/NBD
-# to the calibration period.
+# The main job on bundled data: train BG/NBD + Gamma-Gamma on the full CDNOW log (23,570
+# customers, weeks), write a versioned model file, and score every customer's 12-month CLV,
+# showing the ten most valuable. Everything lands in demo-out/.
 demo: build
 	@mkdir -p $(DEMO_OUT)
-	$(BIN) summarize --transactions datasets/cdnow/CDNOW_master.txt \
-	    --calibration-end 1997-09-30 --observation-end 1998-06-30 --time-unit week \
-	    --output $(DEMO_OUT)/cdnow_summary.csv
+	$(BIN) train --transactions datasets/cdnow/CDNOW_master.txt --name cdnow \
+	    --registry $(DEMO_OUT)/models --time-unit week
 	@echo
-	@echo "first rows of $(DEMO_OUT)/cdnow_summary.csv:"
-	@head -n 6 $(DEMO_OUT)/cdnow_summary.csv
-	@echo
-	$(BIN) fit --model bgnbd --summary $(DEMO_OUT)/cdnow_summary.csv
-	@echo
-	$(BIN) fit --model paretonbd --summary $(DEMO_OUT)/cdnow_summary.csv
+	$(BIN) predict --model cdnow --registry $(DEMO_OUT)/models \
+	    --transactions datasets/cdnow/CDNOW_master.txt \
+	    --output $(DEMO_OUT)/cdnow_scores.csv --top 10
 
 test:
 	$(CARGO) test --release --locked

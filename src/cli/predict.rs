@@ -56,6 +56,10 @@ pub struct PredictArgs {
     #[arg(long, value_name = "MARGIN")]
     pub margin: Option<f64>,
 
+    /// Also print the N customers with the highest CLV.
+    #[arg(long, value_name = "N")]
+    pub top: Option<usize>,
+
     /// Acquisition cost per customer: adds a clv_to_cac column.
     #[arg(long, value_name = "COST")]
     pub acquisition_cost: Option<f64>,
@@ -182,6 +186,26 @@ pub fn run(mut args: PredictArgs) -> Result<(), Failure> {
             }
             _ => {
                 s += "CLV        not computed: the model has no spend model (trained without amounts)\n"
+            }
+        }
+        if let Some(n) = args.top {
+            let top = scores.top_by_clv(n)?;
+            if !top.is_empty() {
+                s += &format!(
+                    "top {n} by CLV\n  {:<12} {:>5} {:>8} {:>10} {:>10} {:>10}\n",
+                    "customer", "x", "P(alive)", "E[purch.]", "E[spend]", "CLV"
+                );
+                for t in &top {
+                    s += &format!(
+                        "  {:<12} {:>5} {:>8.3} {:>10.2} {:>10.2} {:>10.2}\n",
+                        t.customer_id,
+                        t.frequency,
+                        t.p_alive,
+                        t.expected_purchases,
+                        t.expected_avg_spend,
+                        t.clv
+                    );
+                }
             }
         }
         s += &format!(

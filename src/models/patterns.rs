@@ -42,7 +42,7 @@ pub enum DataCheckError {
     /// A value outside its domain.
     #[error(
         "customer {index}: {what} (x = {x}, t_x = {t_x}, T = {t}); need x >= 0 whole, \
-         0 <= t_x <= T, T > 0, all finite"
+         0 <= t_x <= T, all finite"
     )]
     Invalid {
         /// 0-based row.
@@ -106,7 +106,7 @@ fn distinct_index(values: &[f64]) -> (Vec<f64>, Vec<u32>) {
 
 impl RfmPatterns {
     /// Compresses per-customer `(x, t_x, T)` (optionally weighted) into unique patterns,
-    /// checking every row: x a non-negative whole number, 0 <= t_x <= T, T > 0, t_x = 0 when
+    /// checking every row: x a non-negative whole number, 0 <= t_x <= T, T >= 0, t_x = 0 when
     /// x = 0 (a t_x > 0 with x = 0 is an error: no repeat purchase has a time), all finite.
     pub fn from_customers(
         x: &[f64],
@@ -131,8 +131,10 @@ impl RfmPatterns {
             if x[i] < 0.0 || x[i].fract() != 0.0 {
                 return Err(bad("x is not a non-negative whole number"));
             }
-            if t[i] <= 0.0 {
-                return Err(bad("T is not positive"));
+            // T = 0 (acquired on the last day of the period) is valid: such a customer
+            // contributes ln 1 = 0 to the likelihood.
+            if t[i] < 0.0 {
+                return Err(bad("T is negative"));
             }
             if t_x[i] < 0.0 || t_x[i] > t[i] * (1.0 + 1e-12) {
                 return Err(bad("t_x is outside [0, T]"));
@@ -257,6 +259,9 @@ mod tests {
         assert!(RfmPatterns::from_customers(&[1.0], &[3.0], &[2.0], None).is_err());
         assert!(RfmPatterns::from_customers(&[0.0], &[1.0], &[2.0], None).is_err());
         assert!(RfmPatterns::from_customers(&[1.0], &[1.0], &[0.0], None).is_err());
+        assert!(RfmPatterns::from_customers(&[0.0], &[0.0], &[-1.0], None).is_err());
+        // Acquired on the last day: T = 0 is valid.
+        assert!(RfmPatterns::from_customers(&[0.0], &[0.0], &[0.0], None).is_ok());
         assert!(RfmPatterns::from_customers(&[f64::NAN], &[1.0], &[2.0], None).is_err());
     }
 }

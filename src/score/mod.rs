@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use crate::features::TimeUnit;
 use crate::models::PurchaseModel;
 
-pub use predict::{ScoreStats, Scores, predict};
+pub use predict::{ScoreStats, Scores, TopCustomer, predict};
 
 /// Months in weeks as the `lifetimes` package counts them (its `freq="W"` factor).
 pub const WEEKS_PER_MONTH: f64 = 4.345;

@@ -43,6 +43,57 @@ pub struct Scores {
     pub stats: ScoreStats,
 }
 
+/// One line of a "most valuable customers" table.
+#[derive(Debug, Clone, Serialize)]
+pub struct TopCustomer {
+    /// Customer id.
+    pub customer_id: String,
+    /// Repeat transactions.
+    pub frequency: i64,
+    /// P(alive).
+    pub p_alive: f64,
+    /// Expected purchases over the horizon.
+    pub expected_purchases: f64,
+    /// Expected average spend.
+    pub expected_avg_spend: f64,
+    /// CLV.
+    pub clv: f64,
+}
+
+impl Scores {
+    /// The `n` customers with the highest CLV (ties by id); empty without a spend model.
+    pub fn top_by_clv(&self, n: usize) -> Result<Vec<TopCustomer>, FeatureError> {
+        let Ok(clv) = self.df.column("clv") else {
+            return Ok(Vec::new());
+        };
+        let clv: Vec<f64> = clv.f64()?.into_no_null_iter().collect();
+        let ids = self.df.column("customer_id")?.str()?;
+        let mut order: Vec<usize> = (0..clv.len()).collect();
+        order.sort_by(|&a, &b| clv[b].total_cmp(&clv[a]).then(ids.get(a).cmp(&ids.get(b))));
+        let f = |c: &str| -> Result<Vec<f64>, FeatureError> {
+            Ok(self.df.column(c)?.f64()?.into_no_null_iter().collect())
+        };
+        let (pa, ep, sp) = (
+            f("p_alive")?,
+            f("expected_purchases")?,
+            f("expected_avg_spend")?,
+        );
+        let freq = self.df.column("frequency")?.i64()?;
+        Ok(order
+            .into_iter()
+            .take(n)
+            .map(|i| TopCustomer {
+                customer_id: ids.get(i).unwrap_or_default().to_string(),
+                frequency: freq.get(i).unwrap_or(0),
+                p_alive: pa[i],
+                expected_purchases: ep[i],
+                expected_avg_spend: sp[i],
+                clv: clv[i],
+            })
+            .collect())
+    }
+}
+
 /// Scores every customer of `summary` (built as of `as_of` in the model's time unit).
 /// `acquisition_cost`, when given, adds `clv_to_cac`.
 pub fn predict(

@@ -8,4 +8,5 @@ mod bad_input;
 mod cdnow_summary;
 mod fit_simulate;
 mod input_formats;
+mod main_job;
 mod usage;

@@ -58,7 +58,8 @@ fn models() -> Vec<(&'static str, Box<dyn PurchaseModel>)> {
 }
 
 /// (x, t_x, T): heavy buyers, t_x = T, tiny and huge ages, one-time buyers.
-const STRESS: [(f64, f64, f64); 9] = [
+const STRESS: [(f64, f64, f64); 10] = [
+    (0.0, 0.0, 0.0),
     (10_000.0, 70.0, 78.0),
     (10_000.0, 1e4, 1e4),
     (3.0, 38.86, 38.86),

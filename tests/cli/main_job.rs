@@ -1,0 +1,383 @@
+//! The main job: train → versioned model file → predict, and the model-file contract.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::support::*;
+
+const SAMPLE: [&str; 10] = [
+    "--transactions",
+    "datasets/cdnow/CDNOW_sample.txt",
+    "--no-header",
+    "--customer-col",
+    "2",
+    "--date-col",
+    "3",
+    "--amount-col",
+    "5",
+    "--quiet",
+];
+
+fn train(registry: &Path, name: &str, extra: &[&str]) -> Run {
+    let mut a: Vec<String> = vec![
+        "train".into(),
+        "--name".into(),
+        name.into(),
+        "--registry".into(),
+        registry.to_str().unwrap().into(),
+    ];
+    a.extend(SAMPLE.iter().map(|s| s.to_string()));
+    a.extend(extra.iter().map(|s| s.to_string()));
+    clvr(&a)
+}
+
+fn calibration() -> [&'static str; 4] {
+    [
+        "--calibration-end",
+        "1997-09-30",
+        "--observation-end",
+        "1998-06-30",
+    ]
+}
+
+fn predict(model: &str, registry: &Path, out: &Path, extra: &[&str]) -> Run {
+    let mut a: Vec<String> = vec![
+        "predict".into(),
+        "--model".into(),
+        model.into(),
+        "--registry".into(),
+        registry.to_str().unwrap().into(),
+        "--transactions".into(),
+        "datasets/cdnow/CDNOW_sample.txt".into(),
+        "--no-header".into(),
+        "--output".into(),
+        out.to_str().unwrap().into(),
+        "--json".into(),
+        "-q".into(),
+    ];
+    a.extend(extra.iter().map(|s| s.to_string()));
+    clvr(&a)
+}
+
+#[test]
+fn train_then_predict_the_cdnow_holdout() {
+    let dir = scratch("holdout");
+    let reg = dir.join("models");
+    train(&reg, "cdnow", &calibration()).expect_code(0);
+    assert!(reg.join("cdnow/v0001.json").exists());
+    let out = dir.join("scores.parquet");
+    let j = predict(
+        "cdnow",
+        &reg,
+        &out,
+        &["--as-of", "1997-09-30", "--horizon", "39"],
+    )
+    .expect_code(0)
+    .json();
+    assert_eq!(j["scores"]["customers"], 2357);
+    assert_eq!(j["rows_after_as_of"], 1959);
+    // Expected repeat transactions in weeks 40-78: the published BG/NBD total is 1653
+    // (against 1,882 actual).
+    let csv_out = dir.join("scores.csv");
+    predict(
+        "cdnow",
+        &reg,
+        &csv_out,
+        &["--as-of", "1997-09-30", "--horizon", "39"],
+    )
+    .expect_code(0);
+    let total: f64 = Csv::read(&csv_out).f64s("expected_purchases").iter().sum();
+    assert!((total - 1653.0).abs() <= 1.0, "total {total}");
+    let s = Csv::read(&csv_out);
+    for c in [
+        "customer_id",
+        "frequency",
+        "recency",
+        "T",
+        "monetary_value",
+        "p_alive",
+        "expected_purchases",
+        "p_no_purchase",
+        "expected_avg_spend",
+        "spend_source",
+        "clv",
+        "model",
+        "as_of",
+    ] {
+        s.col(c);
+    }
+    assert!(s.column("model").iter().all(|m| *m == "cdnow@1"));
+    // The first customers' expected average spend (FHL 2005, JMR; the Gamma-Gamma note):
+    // 24.66, 18.91, 35.17 (the third has no repeat purchase: the population mean).
+    let spend = s.f64s("expected_avg_spend");
+    for (got, want) in spend.iter().zip([24.66, 18.91, 35.17]) {
+        assert!((got - want).abs() < 0.01, "{got} vs {want}");
+    }
+    assert_eq!(s.column("spend_source")[2], "population_mean");
+    fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn predictions_are_deterministic_and_written_atomically() {
+    let dir = scratch("predict-det");
+    let reg = dir.join("models");
+    train(&reg, "m", &calibration()).expect_code(0);
+    let (a, b) = (dir.join("a.csv"), dir.join("b.csv"));
+    predict("m", &reg, &a, &[]).expect_code(0);
+    predict("m@1", &reg, &b, &[]).expect_code(0);
+    assert_eq!(fs::read(&a).unwrap(), fs::read(&b).unwrap());
+    // A failing run (unknown model version) leaves the last good output alone.
+    predict("m@7", &reg, &a, &[]).expect_code(2);
+    assert_eq!(fs::read(&a).unwrap(), fs::read(&b).unwrap());
+    fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn the_model_time_unit_is_honoured() {
+    let dir = scratch("units");
+    let reg = dir.join("models");
+    train(
+        &reg,
+        "daily",
+        &["--calibration-end", "1997-09-30", "--time-unit", "day"],
+    )
+    .expect_code(0);
+    let out = dir.join("s.csv");
+    predict("daily", &reg, &out, &["--as-of", "1997-09-30"]).expect_code(0);
+    let s = Csv::read(&out);
+    // Customer 0001: first purchase 1997-01-01, T = 272 days.
+    assert_eq!(s.column("customer_id")[0], "0001");
+    assert_eq!(s.f64s("T")[0], 272.0);
+    fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn model_files_are_small_plain_json_and_reproducible() {
+    let (d1, d2) = (scratch("repro1"), scratch("repro2"));
+    train(&d1, "cdnow", &calibration()).expect_code(0);
+    train(&d2, "cdnow", &calibration()).expect_code(0);
+    let (a, b) = (
+        fs::read_to_string(d1.join("cdnow/v0001.json")).unwrap(),
+        fs::read_to_string(d2.join("cdnow/v0001.json")).unwrap(),
+    );
+    assert!(a.len() < 16_000, "model file is {} bytes", a.len());
+    let j: serde_json::Value = serde_json::from_str(&a).unwrap();
+    assert_eq!(j["format"], "clvr-model");
+    assert_eq!(j["format_version"], 1);
+    assert!(j["checksum"].as_str().unwrap().starts_with("sha256:"));
+    let differing: Vec<(&str, &str)> = a.lines().zip(b.lines()).filter(|(x, y)| x != y).collect();
+    assert!(
+        differing.iter().all(|(x, _)| x.contains("\"created_at\"")),
+        "{differing:?}"
+    );
+    fs::remove_dir_all(d1).unwrap();
+    fs::remove_dir_all(d2).unwrap();
+}
+
+fn refused(file: &Path, needle: &str) {
+    let dir = scratch("refused");
+    let run = predict(file.to_str().unwrap(), &dir, &dir.join("o.csv"), &[]).expect_code(2);
+    assert!(run.stderr.contains(needle), "{}", run.stderr);
+    assert!(!dir.join("o.csv").exists());
+    fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn tampered_truncated_future_and_incomplete_files_are_refused() {
+    let dir = scratch("tamper");
+    let good = repo_file("tests/fixtures/models/cdnow-format-v1.json");
+    let text = fs::read_to_string(&good).unwrap();
+    let write = |name: &str, body: &str| -> PathBuf {
+        let p = dir.join(name);
+        fs::write(&p, body).unwrap();
+        p
+    };
+    let j: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let r = j["purchase_model"]["params"]["r"].as_f64().unwrap();
+    let tampered = text.replacen(&format!("\"r\": {r}"), "\"r\": 0.5", 1);
+    assert_ne!(tampered, text);
+    refused(&write("tampered.json", &tampered), "modified or corrupt");
+    refused(
+        &write("truncated.json", &text[..text.len() / 2]),
+        "not a valid clvr model file",
+    );
+    let future = text.replacen("\"format_version\": 1", "\"format_version\": 99", 1);
+    refused(&write("future.json", &future), "upgrade clvr");
+    let mut missing = j.clone();
+    missing.as_object_mut().unwrap().remove("purchase_model");
+    refused(
+        &write("missing.json", &missing.to_string()),
+        "purchase_model",
+    );
+    refused(
+        &write("other.json", "{\"format\": \"something-else\"}"),
+        "not a valid clvr model file",
+    );
+    fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn the_checked_in_format_v1_file_keeps_loading_and_scoring() {
+    let dir = scratch("v1");
+    let show = clvr(&[
+        "models",
+        "show",
+        "tests/fixtures/models/cdnow-format-v1.json",
+    ])
+    .expect_code(0);
+    assert!(
+        show.stdout.contains("cdnow-v1-fixture@1"),
+        "{}",
+        show.stdout
+    );
+    let j = predict(
+        "tests/fixtures/models/cdnow-format-v1.json",
+        &dir,
+        &dir.join("s.csv"),
+        &["--as-of", "1997-09-30"],
+    )
+    .expect_code(0)
+    .json();
+    assert_eq!(j["scores"]["customers"], 2357);
+    fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn concurrent_trains_never_share_a_version() {
+    let dir = scratch("concurrent");
+    let reg = dir.join("models");
+    let mut children = Vec::new();
+    for _ in 0..4 {
+        let mut a: Vec<String> = vec![
+            "train".into(),
+            "--name".into(),
+            "race".into(),
+            "--registry".into(),
+            reg.to_str().unwrap().into(),
+        ];
+        a.extend(SAMPLE.iter().map(|s| s.to_string()));
+        children.push(
+            Command::new(env!("CARGO_BIN_EXE_clvr"))
+                .args(&a)
+                .current_dir(repo())
+                .spawn()
+                .unwrap(),
+        );
+    }
+    for c in children.iter_mut() {
+        assert!(c.wait().unwrap().success());
+    }
+    let mut names: Vec<String> = fs::read_dir(reg.join("race"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        ["v0001.json", "v0002.json", "v0003.json", "v0004.json"]
+    );
+    for v in 1..=4 {
+        let j: serde_json::Value = serde_json::from_str(
+            &fs::read_to_string(reg.join(format!("race/v{v:04}.json"))).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(j["version"], v);
+    }
+    let list = clvr(&["models", "--registry", reg.to_str().unwrap(), "list"]).expect_code(0);
+    assert!(
+        list.stdout.contains("race") && list.stdout.contains("v4 (4 versions)"),
+        "{}",
+        list.stdout
+    );
+    fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn new_and_missing_customers_are_counted() {
+    let dir = scratch("new-missing");
+    let reg = dir.join("models");
+    // Customers acquired over 52 weeks from 1997-01-01, observed for 104; train on the first
+    // 40 weeks (to 1997-10-08), score on everything: those acquired later are new.
+    let log = dir.join("sim.csv");
+    clvr(&[
+        "simulate",
+        "--customers",
+        "5000",
+        "--seed",
+        "5",
+        "--cohort-length",
+        "52",
+        "--observation-length",
+        "104",
+        "--output",
+        log.to_str().unwrap(),
+        "-q",
+    ])
+    .expect_code(0);
+    clvr(&[
+        "train",
+        "--transactions",
+        log.to_str().unwrap(),
+        "--name",
+        "sim",
+        "--registry",
+        reg.to_str().unwrap(),
+        "--calibration-end",
+        "1997-10-08",
+        "-q",
+    ])
+    .expect_code(0);
+    let out = dir.join("s.csv");
+    let j = clvr(&[
+        "predict",
+        "--model",
+        "sim",
+        "--registry",
+        reg.to_str().unwrap(),
+        "--transactions",
+        log.to_str().unwrap(),
+        "--output",
+        out.to_str().unwrap(),
+        "--json",
+        "-q",
+    ])
+    .expect_code(0)
+    .json();
+    let new = j["scores"]["new_since_training"].as_u64().unwrap();
+    assert!(new > 500, "{j}");
+    let flagged = Csv::read(&out)
+        .column("new_since_training")
+        .iter()
+        .filter(|v| **v == "true")
+        .count() as u64;
+    assert_eq!(flagged, new);
+    // Scoring only part of the log: training customers absent from it are counted.
+    let text = fs::read_to_string(&log).unwrap();
+    let part: String = text.lines().take(2000).map(|l| format!("{l}\n")).collect();
+    let part_file = dir.join("part.csv");
+    fs::write(&part_file, part).unwrap();
+    let j = clvr(&[
+        "predict",
+        "--model",
+        "sim",
+        "--registry",
+        reg.to_str().unwrap(),
+        "--transactions",
+        part_file.to_str().unwrap(),
+        "--output",
+        out.to_str().unwrap(),
+        "--json",
+        "-q",
+    ])
+    .expect_code(0)
+    .json();
+    assert!(
+        j["scores"]["training_customers_not_scored"]
+            .as_u64()
+            .unwrap()
+            > 0,
+        "{j}"
+    );
+    fs::remove_dir_all(dir).unwrap();
+}
