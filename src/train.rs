@@ -84,6 +84,8 @@ pub struct Trained {
     pub file: ModelFile,
     /// Spend-model facts, when there were amounts.
     pub spend: Option<SpendReport>,
+    /// Seconds per stage: purchase fit, spend fit, fingerprints.
+    pub stage_seconds: BTreeMap<&'static str, f64>,
 }
 
 /// A boxed continuous-time purchase model.
@@ -166,7 +168,11 @@ pub fn train(
     let (x, t_x, t) = summary.rfm()?;
     let data = RfmPatterns::from_customers(&x, &t_x, &t, None)
         .map_err(|e| TrainError::Invalid(e.to_string()))?;
+    let mut stage_seconds = BTreeMap::new();
+    let clock = std::time::Instant::now();
     let (_, purchase_fit) = fit_purchase_model(opts.purchase_model, &data, &opts.fit)?;
+    stage_seconds.insert("purchase_fit", clock.elapsed().as_secs_f64());
+    let clock = std::time::Instant::now();
 
     let mut spend_model = None;
     let mut spend = None;
@@ -194,6 +200,8 @@ pub fn train(
         spend = Some(report);
     }
 
+    stage_seconds.insert("spend_fit", clock.elapsed().as_secs_f64());
+    let clock = std::time::Instant::now();
     let files: Vec<FileFingerprint> = opts
         .inputs
         .iter()
@@ -239,5 +247,10 @@ pub fn train(
         checksum: String::new(),
     };
     file.seal();
-    Ok(Trained { file, spend })
+    stage_seconds.insert("fingerprint", clock.elapsed().as_secs_f64());
+    Ok(Trained {
+        file,
+        spend,
+        stage_seconds,
+    })
 }

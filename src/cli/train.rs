@@ -80,6 +80,7 @@ struct TrainReport<'a> {
     path: &'a PathBuf,
     file: &'a clvr::artifact::ModelFile,
     spend: &'a Option<clvr::train::SpendReport>,
+    stage_seconds: std::collections::BTreeMap<&'static str, f64>,
     elapsed_seconds: f64,
 }
 
@@ -104,9 +105,11 @@ pub fn run(mut args: TrainArgs) -> Result<(), Failure> {
     let path = args.input.transactions_path()?.clone();
     let load_opts = args.input.load_options(args.summary.observation_end)?;
     let (tx, load) = load_transactions(&path, &load_opts)?;
+    let t_load = start.elapsed().as_secs_f64();
     let summary_opts = args.summary.summary_options();
     let summary = build_summary(&tx, &summary_opts)?;
     drop(tx);
+    let t_summary = start.elapsed().as_secs_f64() - t_load;
     let quiet = args.output_opts.quiet;
     if !quiet {
         eprint!(
@@ -131,7 +134,9 @@ pub fn run(mut args: TrainArgs) -> Result<(), Failure> {
         },
         inputs: vec![path.clone()],
     };
-    let trained = train(&summary, &load, &opts)?;
+    let mut trained = train(&summary, &load, &opts)?;
+    trained.stage_seconds.insert("load", t_load);
+    trained.stage_seconds.insert("summary", t_summary);
     let mut file = trained.file;
     if !file.purchase_model.fit.converged {
         return Err(anyhow::anyhow!(
@@ -193,6 +198,7 @@ pub fn run(mut args: TrainArgs) -> Result<(), Failure> {
             path: &written,
             file: &file,
             spend: &trained.spend,
+            stage_seconds: trained.stage_seconds.clone(),
             elapsed_seconds: start.elapsed().as_secs_f64(),
         };
         print_stdout(&serde_json::to_string_pretty(&report).map_err(anyhow::Error::from)?)?;
