@@ -227,15 +227,9 @@ impl ModelFile {
         format!("{}@{}", self.name, self.version)
     }
 
-    /// The checksum of the content: sha256 of the compact JSON of the file with `checksum`
-    /// and `created_at` emptied. Field order is the struct's, maps are sorted, and floats
-    /// round-trip exactly, so the same content always gives the same checksum.
+    /// The checksum of the content (see [`content_checksum`]).
     pub fn compute_checksum(&self) -> String {
-        let mut c = self.clone();
-        c.checksum = String::new();
-        c.created_at = String::new();
-        let json = serde_json::to_vec(&c).unwrap_or_default();
-        format!("sha256:{}", hex(&Sha256::digest(&json)))
+        content_checksum(&serde_json::to_value(self).unwrap_or_default())
     }
 
     /// Fills in the checksum.
@@ -246,6 +240,52 @@ impl ModelFile {
     /// Pretty JSON, as written to disk.
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).unwrap_or_default() + "\n"
+    }
+}
+
+/// `sha256:` + hex of the canonical JSON of a model file's content: every field except
+/// `checksum` and `created_at`, objects with their keys sorted, arrays in order, no
+/// whitespace, numbers in their shortest round-trip form. Computed on the JSON as written,
+/// not on this build's struct, so a file keeps verifying when later versions add fields.
+pub fn content_checksum(value: &serde_json::Value) -> String {
+    let mut v = value.clone();
+    if let Some(o) = v.as_object_mut() {
+        o.remove("checksum");
+        o.remove("created_at");
+    }
+    let mut out = String::new();
+    canonical(&v, &mut out);
+    format!("sha256:{}", hex(&Sha256::digest(out.as_bytes())))
+}
+
+fn canonical(v: &serde_json::Value, out: &mut String) {
+    use serde_json::Value;
+    match v {
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            out.push('{');
+            for (i, k) in keys.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&serde_json::to_string(k).unwrap_or_default());
+                out.push(':');
+                canonical(&map[k], out);
+            }
+            out.push('}');
+        }
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                canonical(item, out);
+            }
+            out.push(']');
+        }
+        other => out.push_str(&serde_json::to_string(other).unwrap_or_default()),
     }
 }
 
@@ -308,16 +348,22 @@ pub fn load(path: &Path) -> Result<ModelFile, ArtifactError> {
             supported: FORMAT_VERSION,
         });
     }
-    // Version 1 is the current layout; later versions add a conversion step here.
-    let file: ModelFile = serde_json::from_value(value).map_err(|e| malformed(e.to_string()))?;
-    let computed = file.compute_checksum();
-    if computed != file.checksum {
+    // The checksum covers the JSON as written, before any conversion.
+    let stored = value
+        .get("checksum")
+        .and_then(|c| c.as_str())
+        .unwrap_or_default()
+        .to_string();
+    let computed = content_checksum(&value);
+    if computed != stored {
         return Err(ArtifactError::Checksum {
             path: path.to_path_buf(),
-            stored: file.checksum.clone(),
+            stored,
             computed,
         });
     }
+    // Version 1 is the current layout; later versions add a conversion step here.
+    let file: ModelFile = serde_json::from_value(value).map_err(|e| malformed(e.to_string()))?;
     Ok(file)
 }
 

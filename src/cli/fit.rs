@@ -289,10 +289,11 @@ pub fn describe_fit(fit: &FitResult) -> String {
         fit.log_likelihood, fit.aic, fit.bic
     );
     s += &format!(
-        "  converged  {} ({}), {} iterations{}\n",
+        "  converged  {} ({}), {} iterations, {} likelihood evaluations{}\n",
         if fit.converged { "yes" } else { "NO" },
         fit.message,
         fit.iterations,
+        fit.evaluations,
         if fit.l2_penalty > 0.0 {
             format!(", L2 penalty {}", fit.l2_penalty)
         } else {

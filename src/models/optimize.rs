@@ -91,6 +91,9 @@ pub struct FitResult {
     pub n_obs: f64,
     /// L-BFGS iterations of the start that won.
     pub iterations: u64,
+    /// Likelihood evaluations over the whole fit (every start, line searches, Hessian).
+    #[serde(default)]
+    pub evaluations: u64,
     /// Largest absolute gradient component of the mean log-likelihood in θ at the optimum.
     pub gradient_norm: f64,
     /// Whether the optimum passed the convergence checks.
@@ -114,6 +117,7 @@ const GRADIENT_TOLERANCE: f64 = 1e-4;
 /// The optimisation problem in θ = ln p: mean negative log-likelihood plus penalty.
 struct LogScaleObjective<'a, L: Likelihood> {
     lik: &'a L,
+    evaluations: std::sync::atomic::AtomicU64,
     n: f64,
     penalty: f64,
     /// Natural-scale parameter = this parameter × `scale` (for the penalty only).
@@ -122,6 +126,8 @@ struct LogScaleObjective<'a, L: Likelihood> {
 
 impl<L: Likelihood> LogScaleObjective<'_, L> {
     fn eval(&self, theta: &[f64], grad: &mut [f64]) -> f64 {
+        self.evaluations
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let p: Vec<f64> = theta.iter().map(|t| t.exp()).collect();
         if p.iter().any(|v| !v.is_finite() || *v <= 0.0) {
             grad.iter_mut().for_each(|g| *g = 0.0);
@@ -181,7 +187,7 @@ fn run_lbfgs<L: Likelihood>(
     let solver = LBFGS::new(MoreThuenteLineSearch::new(), 10)
         .with_tolerance_grad(1e-10)
         .ok()?
-        .with_tolerance_cost(1e-15)
+        .with_tolerance_cost(1e-12)
         .ok()?;
     let res = Executor::new(obj_ref(obj), solver)
         .configure(|s| s.param(Array1::from(theta0)).max_iters(opts.max_iters))
@@ -227,6 +233,16 @@ impl<L: Likelihood> Gradient for ObjRef<'_, '_, L> {
     }
 }
 
+/// Work done by the optimiser: L-BFGS iterations of the winning start, and likelihood
+/// evaluations over every start tried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SolverCount {
+    /// Iterations of the start that won.
+    pub iterations: u64,
+    /// Likelihood evaluations, all starts and line searches included.
+    pub evaluations: u64,
+}
+
 /// Maximises the likelihood and returns the optimum's parameters, iterations and the
 /// solver's stopping reason; `None` when no start could be evaluated. Starts are tried in
 /// order until one reaches a point whose mean gradient passes the convergence tolerance;
@@ -237,9 +253,10 @@ pub fn maximize<L: Likelihood>(
     lik: &L,
     opts: &FitOptions,
     penalty_scale: &[f64],
-) -> Option<(Vec<f64>, u64, String)> {
+) -> Option<(Vec<f64>, SolverCount, String)> {
     let obj = LogScaleObjective {
         lik,
+        evaluations: 0.into(),
         n: lik.n_obs().max(1.0),
         penalty: opts.l2_penalty,
         scale: penalty_scale.to_vec(),
@@ -262,10 +279,14 @@ pub fn maximize<L: Likelihood>(
             break;
         }
     }
+    let evaluations = obj.evaluations.into_inner();
     best.map(|o| {
         (
             o.theta.iter().map(|t| t.exp()).collect(),
-            o.iterations,
+            SolverCount {
+                iterations: o.iterations,
+                evaluations,
+            },
             o.reason,
         )
     })
@@ -276,7 +297,7 @@ pub fn maximize<L: Likelihood>(
 pub fn summarize_fit<L: Likelihood>(
     lik: &L,
     params: &[f64],
-    iterations: u64,
+    count: SolverCount,
     solver_reason: &str,
     opts: &FitOptions,
 ) -> FitResult {
@@ -284,6 +305,7 @@ pub fn summarize_fit<L: Likelihood>(
     let n = lik.n_obs().max(1.0);
     let obj = LogScaleObjective {
         lik,
+        evaluations: 0.into(),
         n,
         penalty: opts.l2_penalty,
         scale: vec![1.0; k],
@@ -365,7 +387,8 @@ pub fn summarize_fit<L: Likelihood>(
         aic: 2.0 * k as f64 - 2.0 * ll,
         bic: k as f64 * n.ln() - 2.0 * ll,
         n_obs: n,
-        iterations,
+        iterations: count.iterations,
+        evaluations: count.evaluations + obj.evaluations.into_inner(),
         gradient_norm,
         converged,
         message,
