@@ -207,8 +207,15 @@ fn tampered_truncated_future_and_incomplete_files_are_refused() {
     let mut missing = j.clone();
     missing.as_object_mut().unwrap().remove("purchase_model");
     refused(
+        &write("missing_unsealed.json", &missing.to_string()),
+        "modified or corrupt",
+    );
+    // Re-sealed, so the checksum passes and the missing field itself is reported.
+    let sum = clvr::artifact::content_checksum(&missing);
+    missing["checksum"] = serde_json::Value::String(sum);
+    refused(
         &write("missing.json", &missing.to_string()),
-        "purchase_model",
+        "missing field `purchase_model`",
     );
     refused(
         &write("other.json", "{\"format\": \"something-else\"}"),
