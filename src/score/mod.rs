@@ -141,9 +141,15 @@ pub fn score_patterns(
                 disc += (cum - prev).max(0.0) / (1.0 + clv.discount_rate).powi(step as i32);
                 prev = cum;
             }
+            // The horizon is usually a whole number of steps: reuse the last cumulative value.
+            let whole = (k as f64 * clv.step - clv.horizon).abs() <= 1e-9 * clv.horizon;
             PatternScore {
                 p_alive: model.p_alive(x, tx, t),
-                expected_purchases: model.conditional_expected_purchases(clv.horizon, x, tx, t),
+                expected_purchases: if whole {
+                    prev
+                } else {
+                    model.conditional_expected_purchases(clv.horizon, x, tx, t)
+                },
                 p_no_purchase: model.p_no_purchase(clv.horizon, x, tx, t),
                 discounted_purchases: disc,
             }
