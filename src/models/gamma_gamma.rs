@@ -552,13 +552,38 @@ pub fn frequency_spend_correlation(x: &[f64], m: &[f64]) -> Option<f64> {
 /// - ∂/∂γ = q/γ − (px+q)/(γ + xm).
 pub struct GammaGammaLikelihood<'a> {
     data: &'a SpendData,
+    /// Distinct x values, and each pattern's index into them: the Γ and ψ terms depend on
+    /// x only, so they are computed once per distinct x per evaluation.
+    xs: Vec<f64>,
+    x_idx: Vec<u32>,
+    /// Σ count · ln m, which does not depend on the parameters.
+    sum_w_ln_m: f64,
 }
 
 impl<'a> GammaGammaLikelihood<'a> {
     /// The likelihood of `data` (which should have passed [`SpendData::validate`]; rows
     /// outside the domain make the value non-finite).
     pub fn new(data: &'a SpendData) -> Self {
-        GammaGammaLikelihood { data }
+        let mut xs: Vec<f64> = data.x.clone();
+        xs.sort_by(f64::total_cmp);
+        xs.dedup();
+        let x_idx = data
+            .x
+            .iter()
+            .map(|x| xs.partition_point(|u| u < x) as u32)
+            .collect();
+        let sum_w_ln_m = data
+            .m
+            .iter()
+            .zip(&data.count)
+            .map(|(m, w)| w * m.ln())
+            .sum();
+        GammaGammaLikelihood {
+            data,
+            xs,
+            x_idx,
+            sum_w_ln_m,
+        }
     }
 }
 
@@ -586,19 +611,34 @@ impl Likelihood for GammaGammaLikelihood<'_> {
             return f64::NAN;
         }
         let (lg_q, psi_q) = (ln_gamma(q), digamma(q));
+        // Per distinct x: lnΓ(px+q) − lnΓ(px) − lnΓ(q), and the ψ terms of the gradient.
+        let per_x: Vec<(f64, f64, f64)> = self
+            .xs
+            .iter()
+            .map(|&x| {
+                let (px, a) = (p * x, p * x + q);
+                let psi_a = digamma(a);
+                (
+                    ln_gamma(a) - ln_gamma(px) - lg_q,
+                    x * (psi_a - digamma(px)),
+                    psi_a - psi_q,
+                )
+            })
+            .collect();
         let sums = par_sum(d.len(), 4, |i, acc| {
             let (x, m, w) = (d.x[i], d.m[i], d.count[i]);
+            let (lg, dp, dq) = per_x[self.x_idx[i] as usize];
             let px = p * x;
             let xm = x * m;
             let a = px + q;
-            let psi_a = digamma(a);
             let l1 = (gamma / xm).ln_1p();
             let l2 = (xm / gamma).ln_1p();
-            acc[0] += w * (ln_gamma(a) - ln_gamma(px) - lg_q - m.ln() - px * l1 - q * l2);
-            acc[1] += w * x * (psi_a - digamma(px) - l1);
-            acc[2] += w * (psi_a - psi_q - l2);
+            acc[0] += w * (lg - px * l1 - q * l2);
+            acc[1] += w * (dp - x * l1);
+            acc[2] += w * (dq - l2);
             acc[3] += w * (q / gamma - a / (gamma + xm));
         });
+        let sums = [sums[0] - self.sum_w_ln_m, sums[1], sums[2], sums[3]];
         grad.copy_from_slice(&sums[1..4]);
         sums[0]
     }
