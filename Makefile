@@ -30,6 +30,7 @@ test:
 bench: build
 	bash benches/summarize.sh
 	bash benches/fit.sh
+	bash benches/train_predict.sh
 
 lint:
 	$(CARGO) fmt --all -- --check
