@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::optimize::{FitOptions, FitResult, Likelihood};
 use super::patterns::RfmPatterns;
-use super::special::{digamma, ln_beta, ln_gamma, ln_hyp2f1};
+use super::special::{digamma, ln_beta, ln_gamma, ln_hyp2f1, log_sum_exp};
 use super::{FitError, LikelihoodFactory, PurchaseModel, fit_rescaled, par_sum};
 
 /// BG/NBD parameters. `alpha` is in the time unit of the data it was fitted on.
@@ -225,15 +225,6 @@ impl BgKernel {
         let pa = self.p_alive(x, t_x, t);
         let stay = ((self.m.r + x) * ((self.m.alpha + t) / (self.m.alpha + t + h)).ln()).exp();
         (1.0 - pa + pa * stay).clamp(0.0, 1.0)
-    }
-}
-
-fn log_sum_exp(a: f64, b: f64) -> f64 {
-    let m = a.max(b);
-    if m == f64::NEG_INFINITY {
-        m
-    } else {
-        m + (-(a - b).abs()).exp().ln_1p()
     }
 }
 

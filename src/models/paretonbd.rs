@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use super::optimize::{FitOptions, FitResult, Likelihood};
 use super::patterns::RfmPatterns;
-use super::special::{digamma, ln_gamma, ln_hyp2f1};
+use super::special::{digamma, ln_gamma, ln_hyp2f1, log_diff_exp, log_sum_exp};
 use super::{FitError, LikelihoodFactory, PurchaseModel, fit_rescaled, par_sum};
 
 /// Pareto/NBD parameters; `alpha` and `beta` are in the data's time unit.
@@ -118,29 +118,6 @@ fn ln_tail_with_grad(r: f64, alpha: f64, s: f64, beta: f64, x: f64, t: f64) -> (
                 fz * dz_db - k / (beta + t),
             ],
         )
-    }
-}
-
-/// ln(e^a − e^b) for a ≥ b; −∞ when equal.
-fn log_diff_exp(a: f64, b: f64) -> f64 {
-    if b >= a {
-        return f64::NEG_INFINITY;
-    }
-    let d = b - a;
-    // ln(1 − e^d): use ln(−expm1(d)) near 0 and ln1p(−e^d) far from it.
-    a + if d > -std::f64::consts::LN_2 {
-        (-d.exp_m1()).ln()
-    } else {
-        (-d.exp()).ln_1p()
-    }
-}
-
-fn log_sum_exp(a: f64, b: f64) -> f64 {
-    let m = a.max(b);
-    if m == f64::NEG_INFINITY {
-        m
-    } else {
-        m + (-(a - b).abs()).exp().ln_1p()
     }
 }
 

@@ -33,3 +33,27 @@ pub fn ln_hyp2f1(a: f64, b: f64, c: f64, z: f64) -> f64 {
     }
     sum.ln()
 }
+
+/// ln(e^a + e^b) without overflow; −∞ when both are −∞.
+pub fn log_sum_exp(a: f64, b: f64) -> f64 {
+    let m = a.max(b);
+    if m == f64::NEG_INFINITY {
+        m
+    } else {
+        m + (-(a - b).abs()).exp().ln_1p()
+    }
+}
+
+/// ln(e^a − e^b) for a ≥ b, accurate when a ≈ b; −∞ when b ≥ a.
+pub fn log_diff_exp(a: f64, b: f64) -> f64 {
+    if b >= a {
+        return f64::NEG_INFINITY;
+    }
+    let d = b - a;
+    // ln(1 − e^d): ln(−expm1(d)) near 0, ln1p(−e^d) far from it.
+    a + if d > -std::f64::consts::LN_2 {
+        (-d.exp_m1()).ln()
+    } else {
+        (-d.exp()).ln_1p()
+    }
+}
