@@ -11,7 +11,8 @@ use clvr::data::{
 };
 use clvr::features::{MergePeriod, SummaryOptions, TimeUnit};
 
-fn parse_date(s: &str) -> Result<NaiveDate, String> {
+/// Parses a YYYY-MM-DD (or YYYYMMDD) date flag.
+pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
     let s = s.trim();
     NaiveDate::parse_from_str(s, "%Y-%m-%d")
         .or_else(|_| NaiveDate::parse_from_str(s, "%Y%m%d"))

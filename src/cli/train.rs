@@ -12,7 +12,7 @@ use clvr::score::parse_duration;
 use clvr::train::{TrainOptions, train};
 use serde::Serialize;
 
-use super::args::{OutputArgs, SummaryArgs, TransactionArgs};
+use super::args::{OutputArgs, SummaryArgs, TransactionArgs, parse_date};
 use super::fit::describe_fit;
 use super::summarize::{describe_load, describe_summary};
 use super::{Failure, print_stdout};
@@ -66,11 +66,6 @@ pub struct TrainArgs {
 
     #[command(flatten)]
     pub output_opts: OutputArgs,
-}
-
-fn parse_date(s: &str) -> Result<chrono::NaiveDate, String> {
-    chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
-        .map_err(|_| format!("'{s}' is not a date: write it as YYYY-MM-DD"))
 }
 
 #[derive(Serialize)]

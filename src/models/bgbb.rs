@@ -27,7 +27,7 @@ use rand::{Rng, RngExt};
 use rand_distr::{Beta, Distribution};
 use serde::{Deserialize, Serialize};
 
-use super::optimize::{FitOptions, FitResult, Likelihood, maximize, summarize_fit};
+use super::optimize::{FitOptions, FitResult, Likelihood, flag_boundary, maximize, summarize_fit};
 use super::special::{ln_gamma, ln_hyp2f1};
 use super::{FitError, par_sum};
 
@@ -123,38 +123,6 @@ pub enum BgBbError {
         /// The quantity.
         what: &'static str,
     },
-}
-
-/// Estimates outside [`BOUNDARY_LOW`, `BOUNDARY_HIGH`] mean the likelihood has no interior
-/// maximum for these data (the optimiser ran towards a limit); such fits are marked as not
-/// converged.
-const BOUNDARY_LOW: f64 = 1e-6;
-/// See [`BOUNDARY_LOW`].
-const BOUNDARY_HIGH: f64 = 1e6;
-
-/// Marks `fit` as not converged, saying why, when an estimate is at the edge of the
-/// parameter space.
-fn flag_boundary(fit: &mut FitResult) {
-    let off: Vec<String> = fit
-        .estimates
-        .iter()
-        .filter(|e| !(BOUNDARY_LOW..=BOUNDARY_HIGH).contains(&e.value))
-        .map(|e| format!("{} = {:.3e}", e.name, e.value))
-        .collect();
-    if off.is_empty() {
-        return;
-    }
-    let note = format!(
-        "estimates at the edge of the parameter space ({}): the likelihood has no interior \
-         maximum for these data (e.g. no heterogeneity), so they are not meaningful",
-        off.join(", ")
-    );
-    fit.message = if fit.converged {
-        note
-    } else {
-        format!("{}; {note}", fit.message)
-    };
-    fit.converged = false;
 }
 
 /// Checks one history; the reason on failure. `n_min` is 1 for data rows, 0 for a
@@ -458,7 +426,7 @@ impl BgBb {
                 detail: format!("{} starting points", lik.starts().len()),
             })?;
         let mut fit = summarize_fit(&lik, &params, iterations, &reason, opts);
-        flag_boundary(&mut fit);
+        flag_boundary(&mut fit, &[1.0; 4]);
         Ok((Self::from_slice(&fit.params()), fit))
     }
 

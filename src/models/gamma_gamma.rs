@@ -25,7 +25,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::optimize::{FitOptions, FitResult, Likelihood, maximize, summarize_fit};
+use super::optimize::{FitOptions, FitResult, Likelihood, flag_boundary, maximize, summarize_fit};
 use super::special::{digamma, ln_gamma};
 use super::{FitError, par_sum};
 
@@ -298,42 +298,6 @@ pub struct GammaGamma {
     pub gamma: f64,
 }
 
-/// Estimates outside [`BOUNDARY_LOW`, `BOUNDARY_HIGH`] (γ measured in units of the mean
-/// spend) mean the likelihood has no interior maximum for these data; such fits are marked
-/// as not converged.
-const BOUNDARY_LOW: f64 = 1e-6;
-/// See [`BOUNDARY_LOW`].
-const BOUNDARY_HIGH: f64 = 1e6;
-
-/// Marks `fit` as not converged, saying why, when an estimate (γ divided by `scale`, the
-/// mean spend) is at the edge of the parameter space.
-fn flag_boundary(fit: &mut FitResult, scale: f64) {
-    let off: Vec<String> = fit
-        .estimates
-        .iter()
-        .enumerate()
-        .filter(|(i, e)| {
-            let v = if *i == 2 { e.value / scale } else { e.value };
-            !(BOUNDARY_LOW..=BOUNDARY_HIGH).contains(&v)
-        })
-        .map(|(_, e)| format!("{} = {:.3e}", e.name, e.value))
-        .collect();
-    if off.is_empty() {
-        return;
-    }
-    let note = format!(
-        "estimates at the edge of the parameter space ({}): the likelihood has no interior \
-         maximum for these data (e.g. no heterogeneity in spend), so they are not meaningful",
-        off.join(", ")
-    );
-    fit.message = if fit.converged {
-        note
-    } else {
-        format!("{}; {note}", fit.message)
-    };
-    fit.converged = false;
-}
-
 impl GammaGamma {
     /// From `[p, q, gamma]`. Panics if `v` has fewer than 3 elements.
     pub fn from_slice(v: &[f64]) -> Self {
@@ -403,7 +367,7 @@ impl GammaGamma {
             &reason,
             opts,
         );
-        flag_boundary(&mut fit, c);
+        flag_boundary(&mut fit, &[1.0, 1.0, c]);
         Ok((Self::from_slice(&fit.params()), fit))
     }
 

@@ -396,6 +396,36 @@ pub fn summarize_fit<L: Likelihood>(
     }
 }
 
+/// Estimates (each divided by its `scale`) outside [1e-6, 1e6] mean the likelihood has no
+/// interior maximum for these data: the optimiser ran towards a limit (e.g. no heterogeneity).
+const BOUNDARY: std::ops::RangeInclusive<f64> = 1e-6..=1e6;
+
+/// Marks `fit` as not converged, saying why, when an estimate divided by its `scale` (the
+/// unit it is naturally measured in; 1 for shapes) is at the edge of the parameter space.
+pub fn flag_boundary(fit: &mut FitResult, scale: &[f64]) {
+    let off: Vec<String> = fit
+        .estimates
+        .iter()
+        .zip(scale)
+        .filter(|(e, s)| !BOUNDARY.contains(&(e.value / **s)))
+        .map(|(e, _)| format!("{} = {:.3e}", e.name, e.value))
+        .collect();
+    if off.is_empty() {
+        return;
+    }
+    let note = format!(
+        "estimates at the edge of the parameter space ({}): the likelihood has no interior \
+         maximum for these data (e.g. no heterogeneity), so they are not meaningful",
+        off.join(", ")
+    );
+    fit.message = if fit.converged {
+        note
+    } else {
+        format!("{}; {note}", fit.message)
+    };
+    fit.converged = false;
+}
+
 /// Inverse of a symmetric positive-definite matrix by Cholesky; `None` if it is not SPD
 /// (or is numerically singular).
 pub fn invert_spd(m: &[Vec<f64>]) -> Option<Vec<Vec<f64>>> {
