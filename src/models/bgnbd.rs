@@ -81,14 +81,16 @@ impl PurchaseModel for BgNbd {
         self.kernel().p_alive(x, t_x, t)
     }
 
-    /// E[Y(h) | x, t_x, T] (FHL 2005, eq. 10).
-    fn conditional_expected_purchases(&self, h: f64, x: f64, t_x: f64, t: f64) -> f64 {
-        self.kernel().conditional_expected_purchases(h, x, t_x, t)
+    /// E[Y(h) | alive, x, T]: the factor of P(alive) in FHL 2005, eq. 10,
+    /// `(a+b+x−1)/(a−1) [1 − ((α+T)/(α+T+h))^(r+x) ₂F₁(r+x, b+x; a+b+x−1; h/(α+T+h))]`.
+    fn expected_purchases_if_alive(&self, h: f64, x: f64, t: f64) -> f64 {
+        self.kernel().expected_purchases_if_alive(h, x, t)
     }
 
-    /// P(no purchase in (T, T + h] | x, t_x, T) = P(dead) + P(alive) ((α+T)/(α+T+h))^(r+x).
-    fn p_no_purchase(&self, h: f64, x: f64, t_x: f64, t: f64) -> f64 {
-        self.kernel().p_no_purchase(h, x, t_x, t)
+    /// P(no purchase in (T, T + h] | alive, x, T) = ((α+T)/(α+T+h))^(r+x): without a
+    /// purchase there is no dropout opportunity.
+    fn p_no_purchase_if_alive(&self, h: f64, x: f64, t: f64) -> f64 {
+        self.kernel().p_no_purchase_if_alive(h, x, t)
     }
 }
 
@@ -212,19 +214,20 @@ impl BgKernel {
         }
     }
 
-    /// P(alive) times the expected purchases of an alive customer, whose posterior is
-    /// λ ~ Gamma(r + x, α + T) and p ~ Beta(a, b + x + k).
-    pub(crate) fn conditional_expected_purchases(&self, h: f64, x: f64, t_x: f64, t: f64) -> f64 {
+    /// Expected purchases of an alive customer, whose posterior is λ ~ Gamma(r + x, α + T)
+    /// and p ~ Beta(a, b + x + k).
+    pub(crate) fn expected_purchases_if_alive(&self, h: f64, x: f64, t: f64) -> f64 {
         let m = self.m;
-        self.p_alive(x, t_x, t) * self.expected_alive(h, m.r + x, m.alpha + t, m.b + x + self.k)
+        self.expected_alive(h, m.r + x, m.alpha + t, m.b + x + self.k)
     }
 
     /// An alive customer's rate posterior is Gamma(r + x, α + T), and without a purchase
     /// there is no dropout opportunity.
-    pub(crate) fn p_no_purchase(&self, h: f64, x: f64, t_x: f64, t: f64) -> f64 {
-        let pa = self.p_alive(x, t_x, t);
-        let stay = ((self.m.r + x) * ((self.m.alpha + t) / (self.m.alpha + t + h)).ln()).exp();
-        (1.0 - pa + pa * stay).clamp(0.0, 1.0)
+    pub(crate) fn p_no_purchase_if_alive(&self, h: f64, x: f64, t: f64) -> f64 {
+        if h <= 0.0 {
+            return 1.0;
+        }
+        ((self.m.r + x) * ((self.m.alpha + t) / (self.m.alpha + t + h)).ln()).exp()
     }
 }
 

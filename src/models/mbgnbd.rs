@@ -83,16 +83,16 @@ impl PurchaseModel for MbgNbd {
         self.kernel().p_alive(x, t_x, t)
     }
 
-    /// E[Y(h) | x, t_x, T] = P(alive) (a+b+x)/(a−1)
-    /// [1 − ((α+T)/(α+T+h))^(r+x) ₂F₁(r+x, b+x+1; a+b+x; h/(α+T+h))] (Batislam et al. 2007,
-    /// eq. 8).
-    fn conditional_expected_purchases(&self, h: f64, x: f64, t_x: f64, t: f64) -> f64 {
-        self.kernel().conditional_expected_purchases(h, x, t_x, t)
+    /// E[Y(h) | alive, x, T] = (a+b+x)/(a−1)
+    /// [1 − ((α+T)/(α+T+h))^(r+x) ₂F₁(r+x, b+x+1; a+b+x; h/(α+T+h))], the factor of P(alive)
+    /// in Batislam et al. 2007, eq. 8.
+    fn expected_purchases_if_alive(&self, h: f64, x: f64, t: f64) -> f64 {
+        self.kernel().expected_purchases_if_alive(h, x, t)
     }
 
-    /// P(no purchase in (T, T + h] | x, t_x, T) = P(dead) + P(alive) ((α+T)/(α+T+h))^(r+x).
-    fn p_no_purchase(&self, h: f64, x: f64, t_x: f64, t: f64) -> f64 {
-        self.kernel().p_no_purchase(h, x, t_x, t)
+    /// P(no purchase in (T, T + h] | alive, x, T) = ((α+T)/(α+T+h))^(r+x).
+    fn p_no_purchase_if_alive(&self, h: f64, x: f64, t: f64) -> f64 {
+        self.kernel().p_no_purchase_if_alive(h, x, t)
     }
 }
 

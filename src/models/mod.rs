@@ -111,6 +111,18 @@ impl ModelKind {
 
 /// Predictions every continuous-time purchase model makes. Times are in the unit the model
 /// was fitted in; `x`, `t_x`, `t` are a customer's frequency, recency and age.
+///
+/// In every buy-till-you-die model the future of a customer who is alive at `t` depends on
+/// the history only through `x` and `t` (the posterior of the purchase rate and of the
+/// dropout process given survival), not on `t_x`: `t_x` enters only through P(alive). So a
+/// model supplies P(alive) and the two "if alive" predictions, and the conditional
+/// predictions follow:
+///
+/// `E[Y(h) | x, t_x, t] = P(alive) × E[Y(h) | alive, x, t]` and
+/// `P(no purchase in h | x, t_x, t) = 1 − P(alive) + P(alive) × P(no purchase in h | alive, x, t)`.
+///
+/// Scoring uses this to compute the horizon curve once per distinct `(x, t)` rather than once
+/// per distinct `(x, t_x, t)`.
 pub trait PurchaseModel {
     /// Expected number of purchases in (0, t] for a customer just acquired: E[X(t)].
     fn expected_purchases_new(&self, t: f64) -> f64;
@@ -118,10 +130,24 @@ pub trait PurchaseModel {
     fn p_purchases_new(&self, n: u32, t: f64) -> f64;
     /// Probability that the customer is still alive at `t` (their age), given the history.
     fn p_alive(&self, x: f64, t_x: f64, t: f64) -> f64;
+    /// Expected purchases in (t, t + horizon] of a customer known to be alive at `t` after
+    /// `x` repeat purchases.
+    fn expected_purchases_if_alive(&self, horizon: f64, x: f64, t: f64) -> f64;
+    /// Probability of no purchase in (t, t + horizon] for a customer known to be alive at `t`
+    /// after `x` repeat purchases (they may still drop out, silently, during the horizon).
+    fn p_no_purchase_if_alive(&self, horizon: f64, x: f64, t: f64) -> f64;
     /// Expected purchases in (t, t + horizon] given the history: E[Y(horizon) | x, t_x, t].
-    fn conditional_expected_purchases(&self, horizon: f64, x: f64, t_x: f64, t: f64) -> f64;
+    fn conditional_expected_purchases(&self, horizon: f64, x: f64, t_x: f64, t: f64) -> f64 {
+        self.p_alive(x, t_x, t) * self.expected_purchases_if_alive(horizon, x, t)
+    }
     /// Probability of no purchase in (t, t + horizon] given the history.
-    fn p_no_purchase(&self, horizon: f64, x: f64, t_x: f64, t: f64) -> f64;
+    fn p_no_purchase(&self, horizon: f64, x: f64, t_x: f64, t: f64) -> f64 {
+        if horizon <= 0.0 {
+            return 1.0;
+        }
+        let pa = self.p_alive(x, t_x, t);
+        (1.0 - pa + pa * self.p_no_purchase_if_alive(horizon, x, t)).clamp(0.0, 1.0)
+    }
 }
 
 /// Builds a model's likelihood over some patterns (the original or the rescaled ones).

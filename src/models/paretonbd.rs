@@ -207,20 +207,19 @@ impl PurchaseModel for ParetoNbd {
         (alive - log_sum_exp(alive, died)).exp().clamp(0.0, 1.0)
     }
 
-    /// E[Y(h) | x, t_x, T] = P(alive) (r+x)(β+T) / ((α+T)(s−1)) [1 − ((β+T)/(β+T+h))^(s−1)]
-    /// (FH 2005, eq. 27; s = 1 limit by continuity).
-    fn conditional_expected_purchases(&self, h: f64, x: f64, t_x: f64, t: f64) -> f64 {
+    /// E[Y(h) | alive, x, T] = (r+x)(β+T) / ((α+T)(s−1)) [1 − ((β+T)/(β+T+h))^(s−1)], the
+    /// factor of P(alive) in FH 2005, eq. 27 (s = 1 limit by continuity).
+    fn expected_purchases_if_alive(&self, h: f64, x: f64, t: f64) -> f64 {
         let ParetoNbd { r, alpha, s, beta } = *self;
-        self.p_alive(x, t_x, t) * expected_alive_rate_window((r + x) / (alpha + t), beta + t, s, h)
+        expected_alive_rate_window((r + x) / (alpha + t), beta + t, s, h)
     }
 
-    /// P(no purchase in (T, T+h] | x, t_x, T) = P(dead) + P(alive) × [alive and silent
-    /// through h, or died at u < h silent until then]; with posteriors λ ~ Gamma(r+x, α+T),
-    /// μ ~ Gamma(s, β+T): `A^p B^s [(A+h)^−p (B+h)^−s + s (I(A,B,p,s+1,0) − I(A,B,p,s+1,h))]`,
+    /// P(no purchase in (T, T+h] | alive, x, T): alive and silent through h, or died at u < h
+    /// silent until then; with posteriors λ ~ Gamma(r+x, α+T), μ ~ Gamma(s, β+T):
+    /// `A^p B^s [(A+h)^−p (B+h)^−s + s (I(A,B,p,s+1,0) − I(A,B,p,s+1,h))]`,
     /// A = α+T, B = β+T, p = r+x.
-    fn p_no_purchase(&self, h: f64, x: f64, t_x: f64, t: f64) -> f64 {
+    fn p_no_purchase_if_alive(&self, h: f64, x: f64, t: f64) -> f64 {
         let ParetoNbd { r, alpha, s, beta } = *self;
-        let pa = self.p_alive(x, t_x, t);
         if h <= 0.0 {
             return 1.0;
         }
@@ -233,8 +232,7 @@ impl PurchaseModel for ParetoNbd {
                 ln_tail_integral(a, b, p, s + 1.0, 0.0),
                 ln_tail_integral(a, b, p, s + 1.0, h),
             );
-        let silent = log_sum_exp(stay, died_silent).exp().min(1.0);
-        (1.0 - pa + pa * silent).clamp(0.0, 1.0)
+        log_sum_exp(stay, died_silent).exp().min(1.0)
     }
 }
 

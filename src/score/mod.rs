@@ -110,7 +110,17 @@ pub struct PatternScore {
     pub discounted_purchases: f64,
 }
 
-/// Scores every customer, computing each distinct (x, t_x, T) once.
+/// What an alive customer with a given (x, T) is expected to do over the horizon.
+#[derive(Debug, Clone, Copy)]
+struct AliveCurve {
+    expected_purchases: f64,
+    p_no_purchase: f64,
+    discounted_purchases: f64,
+}
+
+/// Scores every customer. P(alive) is computed once per distinct (x, t_x, T); the horizon
+/// curve, which for every model depends on the history only through (x, T) (see
+/// [`PurchaseModel`]), once per distinct (x, T) — in a cohort there are far fewer of those.
 pub fn score_patterns(
     model: &(dyn PurchaseModel + Sync),
     x: &[f64],
@@ -118,40 +128,61 @@ pub fn score_patterns(
     t: &[f64],
     clv: &ClvSettings,
 ) -> Vec<PatternScore> {
-    // Distinct patterns in order of first appearance (deterministic).
-    let mut index: HashMap<(u64, u64, u64), usize> = HashMap::new();
-    let mut uniq: Vec<(f64, f64, f64)> = Vec::new();
+    // Distinct patterns and (x, T) pairs in order of first appearance (deterministic).
+    let mut pattern_index: HashMap<(u64, u64, u64), usize> = HashMap::new();
+    let mut patterns: Vec<(f64, f64, f64, usize)> = Vec::new();
+    let mut pair_index: HashMap<(u64, u64), usize> = HashMap::new();
+    let mut pairs: Vec<(f64, f64)> = Vec::new();
     let of: Vec<usize> = (0..x.len())
         .map(|i| {
             let key = (x[i].to_bits(), t_x[i].to_bits(), t[i].to_bits());
-            *index.entry(key).or_insert_with(|| {
-                uniq.push((x[i], t_x[i], t[i]));
-                uniq.len() - 1
+            *pattern_index.entry(key).or_insert_with(|| {
+                let pair = *pair_index
+                    .entry((x[i].to_bits(), t[i].to_bits()))
+                    .or_insert_with(|| {
+                        pairs.push((x[i], t[i]));
+                        pairs.len() - 1
+                    });
+                patterns.push((x[i], t_x[i], t[i], pair));
+                patterns.len() - 1
             })
         })
         .collect();
     let k = clv.steps();
-    let scores: Vec<PatternScore> = uniq
+    // The horizon is usually a whole number of steps: then the last cumulative value is the
+    // horizon's expectation.
+    let whole = (k as f64 * clv.step - clv.horizon).abs() <= 1e-9 * clv.horizon;
+    let curves: Vec<AliveCurve> = pairs
         .par_iter()
-        .map(|&(x, tx, t)| {
+        .map(|&(x, t)| {
             let mut prev = 0.0;
             let mut disc = 0.0;
             for step in 1..=k {
-                let cum = model.conditional_expected_purchases(step as f64 * clv.step, x, tx, t);
+                let cum = model.expected_purchases_if_alive(step as f64 * clv.step, x, t);
                 disc += (cum - prev).max(0.0) / (1.0 + clv.discount_rate).powi(step as i32);
                 prev = cum;
             }
-            // The horizon is usually a whole number of steps: reuse the last cumulative value.
-            let whole = (k as f64 * clv.step - clv.horizon).abs() <= 1e-9 * clv.horizon;
-            PatternScore {
-                p_alive: model.p_alive(x, tx, t),
+            AliveCurve {
                 expected_purchases: if whole {
                     prev
                 } else {
-                    model.conditional_expected_purchases(clv.horizon, x, tx, t)
+                    model.expected_purchases_if_alive(clv.horizon, x, t)
                 },
-                p_no_purchase: model.p_no_purchase(clv.horizon, x, tx, t),
+                p_no_purchase: model.p_no_purchase_if_alive(clv.horizon, x, t),
                 discounted_purchases: disc,
+            }
+        })
+        .collect();
+    let scores: Vec<PatternScore> = patterns
+        .par_iter()
+        .map(|&(x, tx, t, pair)| {
+            let pa = model.p_alive(x, tx, t);
+            let c = &curves[pair];
+            PatternScore {
+                p_alive: pa,
+                expected_purchases: pa * c.expected_purchases,
+                p_no_purchase: (1.0 - pa + pa * c.p_no_purchase).clamp(0.0, 1.0),
+                discounted_purchases: pa * c.discounted_purchases,
             }
         })
         .collect();
@@ -212,6 +243,80 @@ mod tests {
         };
         let sd = score_patterns(&m, &[2.0], &[30.43], &[38.86], &d);
         assert!(sd[0].discounted_purchases < sc[0].discounted_purchases);
+    }
+
+    /// The grouping by (x, T) must give, customer by customer, what the per-customer
+    /// formulas give (the formulas themselves are checked against published values in the
+    /// model files and against `lifetimes` in tests/models/clv_parity.rs).
+    #[test]
+    fn grouped_scores_equal_per_customer_predictions() {
+        use crate::models::mbgnbd::MbgNbd;
+        use crate::models::paretonbd::ParetoNbd;
+        let bg = BgNbd {
+            r: 0.2426,
+            alpha: 4.414,
+            a: 0.7929,
+            b: 2.426,
+        };
+        let mbg = MbgNbd::from_slice(&[0.525, 6.183, 0.891, 1.614]);
+        let pnbd = ParetoNbd::from_slice(&[0.5533, 10.5764, 0.6061, 11.6691]);
+        // Shared (x, T) pairs with different t_x, repeated patterns, x = 0.
+        let x = [0.0, 2.0, 2.0, 2.0, 5.0, 0.0, 5.0, 2.0];
+        let tx = [0.0, 30.43, 10.0, 30.43, 20.0, 0.0, 37.0, 1.0];
+        let t = [38.86, 38.86, 38.86, 38.86, 38.86, 20.0, 38.86, 12.0];
+        for settings in [
+            ClvSettings {
+                horizon: 52.14,
+                step: 4.345,
+                discount_rate: 0.01,
+                margin: 1.0,
+            },
+            ClvSettings {
+                horizon: 50.0,
+                step: 4.345,
+                discount_rate: 0.02,
+                margin: 1.0,
+            },
+        ] {
+            let models: [&(dyn PurchaseModel + Sync); 3] = [&bg, &mbg, &pnbd];
+            for m in models {
+                let got = score_patterns(m, &x, &tx, &t, &settings);
+                for i in 0..x.len() {
+                    let (xi, txi, ti) = (x[i], tx[i], t[i]);
+                    let mut prev = 0.0;
+                    let mut disc = 0.0;
+                    for step in 1..=settings.steps() {
+                        let cum = m.conditional_expected_purchases(
+                            step as f64 * settings.step,
+                            xi,
+                            txi,
+                            ti,
+                        );
+                        disc += (cum - prev) / (1.0 + settings.discount_rate).powi(step as i32);
+                        prev = cum;
+                    }
+                    let want = [
+                        m.p_alive(xi, txi, ti),
+                        m.conditional_expected_purchases(settings.horizon, xi, txi, ti),
+                        m.p_no_purchase(settings.horizon, xi, txi, ti),
+                        disc,
+                    ];
+                    let g = got[i];
+                    let have = [
+                        g.p_alive,
+                        g.expected_purchases,
+                        g.p_no_purchase,
+                        g.discounted_purchases,
+                    ];
+                    for (h, w) in have.iter().zip(want) {
+                        assert!(
+                            (h - w).abs() <= 1e-12 * w.abs().max(1e-3),
+                            "row {i}: {h} vs {w}"
+                        );
+                    }
+                }
+            }
+        }
     }
 
     #[test]
