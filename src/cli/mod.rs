@@ -2,6 +2,7 @@
 //! library calls together; exit codes: 0 ok, 1 runtime failure, 2 usage or input error.
 
 mod args;
+mod config;
 mod fit;
 mod models;
 mod predict;
@@ -12,7 +13,7 @@ mod train;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 /// clvr: predictive customer-lifetime value and churn modelling.
 #[derive(Debug, Parser)]
@@ -89,7 +90,10 @@ fn exit_code_of(error: &anyhow::Error) -> u8 {
 
 /// Parses the command line, runs the command, and returns its exit code.
 pub fn run() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match parse_with_config() {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
     let json = match &cli.command {
         Command::Summarize(a) => a.output_opts.json,
         Command::Fit(a) => a.output_opts.json,
@@ -132,6 +136,32 @@ pub fn run() -> ExitCode {
             ExitCode::from(f.code)
         }
     }
+}
+
+/// Parses the command line, with the settings of a `--config FILE` inserted before the
+/// typed flags (which win: every configurable command overrides a repeated flag with its last
+/// value). Usage errors exit here, with clap's message.
+fn parse_with_config() -> Result<Cli, ExitCode> {
+    let mut root = Cli::command();
+    for name in config::CONFIGURABLE {
+        root = root.mut_subcommand(name, |c| c.args_override_self(true));
+    }
+    let (argv, from_file) = match config::expand(&root, std::env::args_os().collect()) {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Err(ExitCode::from(2));
+        }
+    };
+    let matches = root.try_get_matches_from(argv).map_err(|e| {
+        if e.use_stderr() && !from_file.is_empty() {
+            let _ = e.print();
+            eprintln!("note: the config file set: {}", from_file.join(" "));
+            return ExitCode::from(2);
+        }
+        e.exit()
+    })?;
+    Ok(Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit()))
 }
 
 /// Prints a report on stdout. A closed pipe (`clvr … --json | head`) is not an error: the

@@ -64,6 +64,12 @@ pub struct PredictArgs {
     #[arg(long, value_name = "COST")]
     pub acquisition_cost: Option<f64>,
 
+    /// Read settings from a TOML file: keys are this command's long flag names
+    /// (`discount-rate = 0.02`, `quiet = true`), top level or in a [train] / [predict]
+    /// section; flags typed on the command line win.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
     #[command(flatten)]
     pub output_opts: OutputArgs,
 }

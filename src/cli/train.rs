@@ -64,6 +64,12 @@ pub struct TrainArgs {
     #[arg(long, value_name = "LAMBDA", default_value_t = 0.0)]
     pub l2_penalty: f64,
 
+    /// Read settings from a TOML file: keys are this command's long flag names
+    /// (`discount-rate = 0.02`, `quiet = true`), top level or in a [train] / [predict]
+    /// section; flags typed on the command line win.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
     #[command(flatten)]
     pub output_opts: OutputArgs,
 }

@@ -388,3 +388,74 @@ fn new_and_missing_customers_are_counted() {
     );
     fs::remove_dir_all(dir).unwrap();
 }
+
+/// Every train flag can come from a TOML file: the same settings by file or by flags give
+/// the same model file, typed flags override the file, and a bad key is refused with its
+/// line.
+#[test]
+fn a_config_file_sets_the_same_flags() {
+    let dir = scratch("config");
+    let (by_flags, by_file) = (dir.join("flags"), dir.join("file"));
+    train(
+        &by_flags,
+        "cdnow",
+        &[
+            "--calibration-end",
+            "1997-09-30",
+            "--observation-end",
+            "1998-06-30",
+            "--purchase-model",
+            "paretonbd",
+            "--discount-rate",
+            "0.02",
+        ],
+    )
+    .expect_code(0);
+    let config = dir.join("train.toml");
+    fs::write(
+        &config,
+        format!(
+            "# every key is a flag of `clvr {{command}}`\n\
+             registry = \"{}\"\nquiet = true\n\n[train]\nname = \"cdnow\"\n\
+             transactions = \"datasets/cdnow/CDNOW_sample.txt\"\nno_header = true\n\
+             customer-col = \"2\"\ndate-col = 3\namount-col = 5\n\
+             calibration-end = 1997-09-30\nobservation-end = \"1998-06-30\"\n\
+             purchase-model = \"paretonbd\"\ndiscount-rate = 0.5\n\n[predict]\ntop = 3\n",
+            by_file.display()
+        ),
+    )
+    .unwrap();
+    clvr(&[
+        "train",
+        "--config",
+        config.to_str().unwrap(),
+        "--discount-rate",
+        "0.02",
+    ])
+    .expect_code(0);
+    let read = |d: &Path| -> Vec<String> {
+        fs::read_to_string(d.join("cdnow/v0001.json"))
+            .unwrap()
+            .lines()
+            .filter(|l| !l.contains("\"created_at\""))
+            .map(String::from)
+            .collect()
+    };
+    assert_eq!(read(&by_flags), read(&by_file));
+
+    fs::write(&config, "name = \"x\"\n\ndiscount = 0.1\n").unwrap();
+    let run = clvr(&["train", "--config", config.to_str().unwrap()]).expect_code(2);
+    assert!(
+        run.stderr.contains("line 3") && run.stderr.contains("discount-rate"),
+        "{}",
+        run.stderr
+    );
+    fs::write(&config, "name = \"x\"\nmargin = \"lots\"\n").unwrap();
+    let run = clvr(&["train", "--config", config.to_str().unwrap()]).expect_code(2);
+    assert!(
+        run.stderr.contains("--margin") && run.stderr.contains("config file set"),
+        "{}",
+        run.stderr
+    );
+    fs::remove_dir_all(dir).unwrap();
+}
