@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use clap::Args;
 use clvr::artifact::Registry;
-use clvr::data::{date_of_day, day_of_date, load_transactions, write_table};
+use clvr::data::{date_of_day, day_of_date, load_transactions, read_customer_table, write_table};
 use clvr::features::{MergePeriod, SummaryOptions, TimeUnit, build_summary};
 use clvr::score::{ClvSettings, parse_duration, predict};
 use serde::Serialize;
@@ -60,9 +60,17 @@ pub struct PredictArgs {
     #[arg(long, value_name = "N")]
     pub top: Option<usize>,
 
-    /// Acquisition cost per customer: adds a clv_to_cac column.
-    #[arg(long, value_name = "COST")]
-    pub acquisition_cost: Option<f64>,
+    /// Acquisition cost: a number (the same for every customer) or the name of a column of
+    /// the --customers table (per customer; blank = unknown). Adds the columns
+    /// acquisition_cost and clv_to_cac (CLV / cost; empty where the cost is unknown).
+    #[arg(long, value_name = "COST|COLUMN")]
+    pub acquisition_cost: Option<String>,
+
+    /// Customers table (CSV or Parquet, one row per customer, id column customer_id,
+    /// customer, cust_id, customerid or id) holding per-customer columns such as the
+    /// acquisition cost.
+    #[arg(long, value_name = "FILE")]
+    pub customers: Option<PathBuf>,
 
     /// Read settings from a TOML file: keys are this command's long flag names
     /// (`discount-rate = 0.02`, `quiet = true`), top level or in a [train] / [predict]
@@ -123,10 +131,40 @@ pub fn run(mut args: PredictArgs) -> Result<(), Failure> {
     {
         return Err(usage("--discount-rate must be >= 0 and --margin > 0".into()).into());
     }
-    if let Some(c) = args.acquisition_cost
-        && !(c.is_finite() && c > 0.0)
+    // A number is a constant cost; anything else names a column of --customers.
+    let constant_cost = match args.acquisition_cost.as_deref().map(str::trim) {
+        Some(c) => match c.parse::<f64>() {
+            Ok(v) if v.is_finite() && v > 0.0 => Some(Some(v)),
+            Ok(_) => {
+                return Err(usage(format!(
+                    "--acquisition-cost {c}: a cost must be a positive number"
+                ))
+                .into());
+            }
+            Err(_) => None,
+        },
+        None => Some(None),
+    };
+    if args.acquisition_cost.is_some() && file.spend_model.is_none() {
+        return Err(usage(format!(
+            "--acquisition-cost needs CLV, but {} has no spend model (it was trained without \
+             amounts)",
+            file.id()
+        ))
+        .into());
+    }
+    let customer_table = match &args.customers {
+        Some(p) => Some(read_customer_table(p, None)?),
+        None => None,
+    };
+    if let (None, Some(col)) = (&customer_table, &args.acquisition_cost)
+        && constant_cost.is_none()
     {
-        return Err(usage("--acquisition-cost must be a positive number".into()).into());
+        return Err(usage(format!(
+            "--acquisition-cost {col}: not a number, so it names a column of the customers \
+             table; pass --customers FILE"
+        ))
+        .into());
     }
 
     let path = args.input.transactions_path()?.clone();
@@ -147,7 +185,22 @@ pub fn run(mut args: PredictArgs) -> Result<(), Failure> {
         },
     )?;
     drop(tx);
-    let mut scores = predict(&file, &summary, &clv, as_of, args.acquisition_cost)?;
+    let costs: Option<Vec<Option<f64>>> = match (constant_cost, &args.acquisition_cost) {
+        (Some(Some(c)), _) => Some(vec![Some(c); summary.stats.customers]),
+        (None, Some(col)) => {
+            let table = customer_table.as_ref().expect("checked above");
+            let values = table.numeric(col)?;
+            Some(
+                summary
+                    .customer_ids()?
+                    .iter()
+                    .map(|id| table.row_of(id).and_then(|r| values[r]))
+                    .collect(),
+            )
+        }
+        _ => None,
+    };
+    let mut scores = predict(&file, &summary, &clv, as_of, costs.as_deref())?;
     write_table(&mut scores.df, &args.output)?;
 
     let st = &scores.stats;
@@ -193,6 +246,18 @@ pub fn run(mut args: PredictArgs) -> Result<(), Failure> {
             _ => {
                 s += "CLV        not computed: the model has no spend model (trained without amounts)\n"
             }
+        }
+        if let Some(missing) = st.acquisition_cost_missing
+            && missing > 0
+        {
+            s += &format!(
+                "CAC        {} customers have no acquisition cost in {} (clv_to_cac left empty)\n",
+                thousands(missing as u64),
+                args.customers
+                    .as_ref()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default()
+            );
         }
         if let Some(n) = args.top {
             let top = scores.top_by_clv(n)?;

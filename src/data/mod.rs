@@ -5,6 +5,7 @@
 //! returns clean [`Transactions`] with a [`LoadReport`] that accounts for every row read.
 //! [`write_table`] writes any output atomically.
 
+mod customers;
 mod dates;
 mod mapping;
 mod numeric;
@@ -15,6 +16,7 @@ mod write;
 
 use std::path::PathBuf;
 
+pub use customers::{CustomerColumn, CustomerTable, read_customer_table};
 pub use dates::{DateFormat, date_of_day, day_of_date, days_from_civil, detect_format};
 pub use mapping::{ColumnMapping, ResolvedColumns, Role, resolve_columns};
 pub use numeric::{NumericColumns, NumericRole, read_numeric_columns};

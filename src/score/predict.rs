@@ -30,6 +30,9 @@ pub struct ScoreStats {
     pub top20_clv_share: Option<f64>,
     /// Customers whose spend is the population mean (no repeat purchase yet).
     pub population_mean_spend_customers: usize,
+    /// With an acquisition cost per customer: customers without one (their `clv_to_cac`
+    /// is empty).
+    pub acquisition_cost_missing: Option<usize>,
     /// Settings used.
     pub clv: ClvSettings,
 }
@@ -95,13 +98,14 @@ impl Scores {
 }
 
 /// Scores every customer of `summary` (built as of `as_of` in the model's time unit).
-/// `acquisition_cost`, when given, adds `clv_to_cac`.
+/// `acquisition_cost`, when given (one value per summary row, `None` where unknown), adds
+/// the columns `acquisition_cost` and `clv_to_cac` (empty where the cost is unknown).
 pub fn predict(
     file: &ModelFile,
     summary: &CustomerSummary,
     clv: &ClvSettings,
     as_of: NaiveDate,
-    acquisition_cost: Option<f64>,
+    acquisition_cost: Option<&[Option<f64>]>,
 ) -> Result<Scores, FeatureError> {
     let model = purchase_model_of(file).map_err(FeatureError::Invalid)?;
     let (x, t_x, t) = summary.rfm()?;
@@ -144,6 +148,7 @@ pub fn predict(
     let mut mean_clv = None;
     let mut top20 = None;
     let mut pop_mean_customers = 0;
+    let mut acquisition_missing = None;
     if let (Some(gg), true) = (spend_model_of(file), summary.stats.has_monetary) {
         let m = summary.monetary()?;
         let pop = gg.population_mean_spend().ok_or_else(|| {
@@ -183,10 +188,34 @@ pub fn predict(
                 .into_column(),
         );
         if let Some(cac) = acquisition_cost {
-            cols.push(f64col(
-                "clv_to_cac",
-                values.iter().map(|v| v / cac).collect(),
-            ));
+            if cac.len() != n {
+                return Err(FeatureError::Invalid(format!(
+                    "{} acquisition costs for {n} customers",
+                    cac.len()
+                )));
+            }
+            if let Some(i) = cac
+                .iter()
+                .position(|c| c.is_some_and(|c| !(c.is_finite() && c > 0.0)))
+            {
+                return Err(FeatureError::Invalid(format!(
+                    "customer row {}: acquisition cost {} is not a positive number",
+                    i + 1,
+                    cac[i].unwrap_or(f64::NAN)
+                )));
+            }
+            acquisition_missing = Some(cac.iter().filter(|c| c.is_none()).count());
+            cols.push(
+                Float64Chunked::from_iter_options("acquisition_cost".into(), cac.iter().copied())
+                    .into_column(),
+            );
+            cols.push(
+                Float64Chunked::from_iter_options(
+                    "clv_to_cac".into(),
+                    values.iter().zip(cac).map(|(v, c)| c.map(|c| v / c)),
+                )
+                .into_column(),
+            );
         }
         cols.push(f64col("clv", values));
     }
@@ -217,6 +246,7 @@ pub fn predict(
             mean_clv,
             top20_clv_share: top20,
             population_mean_spend_customers: pop_mean_customers,
+            acquisition_cost_missing: acquisition_missing,
             clv: *clv,
         },
     })

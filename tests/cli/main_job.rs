@@ -459,3 +459,66 @@ fn a_config_file_sets_the_same_flags() {
     );
     fs::remove_dir_all(dir).unwrap();
 }
+
+/// Acquisition cost as a constant or as a column of a customers table: CLV/CAC per
+/// customer, unknown costs left empty and counted, and bad tables refused with the row.
+#[test]
+fn clv_to_cac_from_a_constant_or_a_customers_column() {
+    let dir = scratch("cac");
+    let reg = dir.join("models");
+    train(&reg, "m", &calibration()).expect_code(0);
+    let out = dir.join("s.csv");
+    predict("m", &reg, &out, &["--acquisition-cost", "20"]).expect_code(0);
+    let s = Csv::read(&out);
+    for (clv, ratio) in s.f64s("clv").iter().zip(s.f64s("clv_to_cac")) {
+        assert!((clv / 20.0 - ratio).abs() <= 1e-12 * clv.abs().max(1.0));
+    }
+    // Costs for the first two customers, blank for the third, nothing for the rest.
+    let ids = s.column("customer_id");
+    let table = dir.join("customers.csv");
+    fs::write(
+        &table,
+        format!(
+            "customer_id,channel,cac\n{},web,10\n{},shop,40.5\n{},web,\n",
+            ids[0], ids[1], ids[2]
+        ),
+    )
+    .unwrap();
+    let t = table.to_str().unwrap();
+    let j = predict(
+        "m",
+        &reg,
+        &out,
+        &["--acquisition-cost", "cac", "--customers", t],
+    )
+    .expect_code(0)
+    .json();
+    let n = ids.len() as u64;
+    assert_eq!(j["scores"]["acquisition_cost_missing"], n - 2);
+    let s2 = Csv::read(&out);
+    let clv = s2.f64s("clv");
+    let ratio = s2.column("clv_to_cac");
+    assert!((ratio[0].parse::<f64>().unwrap() - clv[0] / 10.0).abs() < 1e-12 * clv[0].max(1.0));
+    assert!((ratio[1].parse::<f64>().unwrap() - clv[1] / 40.5).abs() < 1e-12 * clv[1].max(1.0));
+    assert_eq!(ratio[2], "");
+    // A column name without a table, a text column, a non-positive constant: usage errors
+    // that leave the last output alone.
+    let before = fs::read(&out).unwrap();
+    let run = predict("m", &reg, &out, &["--acquisition-cost", "cac"]).expect_code(2);
+    assert!(run.stderr.contains("--customers"), "{}", run.stderr);
+    let run = predict(
+        "m",
+        &reg,
+        &out,
+        &["--acquisition-cost", "channel", "--customers", t],
+    )
+    .expect_code(2);
+    assert!(
+        run.stderr.contains("row 1 (line 2)") && run.stderr.contains("'web'"),
+        "{}",
+        run.stderr
+    );
+    predict("m", &reg, &out, &["--acquisition-cost", "-5"]).expect_code(2);
+    assert_eq!(fs::read(&out).unwrap(), before);
+    fs::remove_dir_all(dir).unwrap();
+}
