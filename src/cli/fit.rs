@@ -55,12 +55,37 @@ pub struct FitArgs {
     #[arg(long, value_name = "LAMBDA", default_value_t = 0.0)]
     pub l2_penalty: f64,
 
+    /// sbg only: discount rate per period for the cohort's value table: the discounted
+    /// expected lifetime (DEL) of a new customer and the discounted expected residual
+    /// lifetime (DERL) of a customer after 1, 2, … renewals (Fader & Hardie 2010).
+    #[arg(long, value_name = "RATE", default_value_t = 0.1)]
+    pub discount_rate: f64,
+
     /// Most L-BFGS iterations per starting point.
     #[arg(long, value_name = "N", default_value_t = 1000)]
     pub max_iters: u64,
 
     #[command(flatten)]
     pub output_opts: OutputArgs,
+}
+
+/// The sBG value table: discounted expected (residual) lifetimes in periods; times the
+/// margin per period they are the customer's (residual) value.
+#[derive(Serialize)]
+struct SbgLifetime {
+    discount_rate: f64,
+    /// DEL: a customer just acquired, first payment undiscounted.
+    del: f64,
+    /// DERL by renewals made so far (0, 1, 2, …), at the end of the period just paid for,
+    /// before the next renewal decision.
+    derl: Vec<SbgResidual>,
+}
+
+#[derive(Serialize)]
+struct SbgResidual {
+    renewals: u32,
+    retention_rate: f64,
+    derl: f64,
 }
 
 #[derive(Serialize)]
@@ -73,6 +98,9 @@ struct FitReport {
     patterns: usize,
     time_unit: String,
     fit: FitResult,
+    /// sbg: what the fitted cohort is worth, in discounted periods.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    lifetime: Option<SbgLifetime>,
     /// Seconds reading the input and compressing it to patterns.
     input_seconds: f64,
     /// Seconds maximising the likelihood and computing the information matrix.
@@ -120,6 +148,7 @@ pub fn run(args: FitArgs) -> Result<(), Failure> {
     };
     let quiet = args.output_opts.quiet;
     let mut input_seconds = 0.0;
+    let mut lifetime = None;
     let (input, customers, patterns, time_unit, fit) = match args.model {
         ModelKind::Bgnbd | ModelKind::Mbgnbd | ModelKind::Paretonbd => {
             let (data, input, unit) = continuous_input(&args, quiet)?;
@@ -170,11 +199,35 @@ pub fn run(args: FitArgs) -> Result<(), Failure> {
             };
             let customers = survivors.first().copied().unwrap_or(0.0);
             let periods = survivors.len();
-            let fit = Sbg::fit(&survivors, &opts)?.1;
+            let d = args.discount_rate;
+            if !(d.is_finite() && d > 0.0) {
+                return Err(clvr::data::DataError::Invalid(format!(
+                    "--discount-rate {d}: the discount rate per period must be > 0"
+                ))
+                .into());
+            }
+            let (model, fit) = Sbg::fit(&survivors, &opts)?;
+            let derl = (0..periods.max(2) as u32)
+                .map(
+                    |renewals| -> Result<SbgResidual, clvr::models::sbg::SbgError> {
+                        Ok(SbgResidual {
+                            renewals,
+                            retention_rate: model.retention_rate(renewals + 1)?,
+                            derl: model.derl(d, renewals + 1)?,
+                        })
+                    },
+                )
+                .collect::<Result<Vec<_>, _>>()?;
+            lifetime = Some(SbgLifetime {
+                discount_rate: d,
+                del: model.del(d)?,
+                derl,
+            });
             (input, customers, periods, "period".into(), fit)
         }
     };
     let report = FitReport {
+        lifetime,
         command: "fit",
         clvr_version: clvr::VERSION,
         model: args.model.name(),
@@ -259,6 +312,19 @@ fn describe_fit_report(r: &FitReport) -> String {
         r.time_unit
     );
     s += &describe_fit(&r.fit);
+    if let Some(l) = &r.lifetime {
+        s += &format!(
+            "lifetime   discounted at {} per period: a new customer's DEL {:.4} periods\n  \
+             {:>8} {:>14} {:>10}\n",
+            l.discount_rate, l.del, "renewals", "next retention", "DERL"
+        );
+        for row in &l.derl {
+            s += &format!(
+                "  {:>8} {:>14.4} {:>10.4}\n",
+                row.renewals, row.retention_rate, row.derl
+            );
+        }
+    }
     s += &format!(
         "elapsed    {:.3}s (input {:.3}s, fit {:.3}s)\n",
         r.elapsed_seconds, r.input_seconds, r.fit_seconds

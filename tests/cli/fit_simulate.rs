@@ -67,6 +67,43 @@ fn fit_reads_the_bundled_summaries_as_they_are() {
         "{}",
         run.stderr
     );
+
+    // The cohort's value table (FH 2010): DEL = 1 + DERL(0 renewals)/(1 + d), DERL grows
+    // with tenure, and a bad rate is refused.
+    let j = clvr(&[
+        "fit",
+        "--model",
+        "sbg",
+        "--survivors",
+        "1000,869,743,653,593,551,517,491",
+        "--discount-rate",
+        "0.1",
+        "--json",
+        "-q",
+    ])
+    .expect_code(0)
+    .json();
+    let l = &j["lifetime"];
+    let derl: Vec<f64> = l["derl"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["derl"].as_f64().unwrap())
+        .collect();
+    assert_eq!(derl.len(), 8);
+    let del = l["del"].as_f64().unwrap();
+    assert!((del - (1.0 + derl[0] / 1.1)).abs() < 1e-12, "{l}");
+    assert!(derl.windows(2).all(|w| w[1] > w[0]), "{l}");
+    clvr(&[
+        "fit",
+        "--model",
+        "sbg",
+        "--survivors",
+        "1000,800,700",
+        "--discount-rate",
+        "0",
+    ])
+    .expect_code(2);
 }
 
 #[test]
