@@ -159,7 +159,8 @@ pub fn build_summary(
     let n = days.len();
 
     // 1. Dense customer ids in order of first appearance.
-    let mut index: PlHashMap<&str, u32> = PlHashMap::default();
+    // Sized for a few rows per customer up front: growing a large table rehashes every key.
+    let mut index: PlHashMap<&str, u32> = PlHashMap::with_capacity(n / 2);
     let mut names: Vec<&str> = Vec::new();
     let mut cust = Vec::with_capacity(n);
     for id in ids.iter() {

@@ -62,10 +62,10 @@ pub enum DataCheckError {
 /// faster than SipHash and fine here, where keys are data values, not attacker input, and
 /// iteration order never leaks (the distinct keys are sorted afterwards).
 #[derive(Clone, Copy, Default)]
-struct FastHash;
+pub(crate) struct FastHash;
 
 #[derive(Default)]
-struct FastHasher(u64);
+pub(crate) struct FastHasher(u64);
 
 impl std::hash::BuildHasher for FastHash {
     type Hasher = FastHasher;

@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::features::TimeUnit;
 use crate::models::PurchaseModel;
+use crate::models::patterns::FastHash;
 
 pub use predict::{ScoreStats, Scores, TopCustomer, predict};
 
@@ -129,9 +130,10 @@ pub fn score_patterns(
     clv: &ClvSettings,
 ) -> Vec<PatternScore> {
     // Distinct patterns and (x, T) pairs in order of first appearance (deterministic).
-    let mut pattern_index: HashMap<(u64, u64, u64), usize> = HashMap::new();
+    let mut pattern_index: HashMap<(u64, u64, u64), usize, FastHash> =
+        HashMap::with_capacity_and_hasher(x.len(), FastHash);
     let mut patterns: Vec<(f64, f64, f64, usize)> = Vec::new();
-    let mut pair_index: HashMap<(u64, u64), usize> = HashMap::new();
+    let mut pair_index: HashMap<(u64, u64), usize, FastHash> = HashMap::default();
     let mut pairs: Vec<(f64, f64)> = Vec::new();
     let of: Vec<usize> = (0..x.len())
         .map(|i| {
