@@ -9,7 +9,8 @@
 //! - [`models`]: the purchase, retention and spend models (pure math), their MLE driver and
 //!   simulator;
 //! - [`artifact`]: versioned model files and the registry;
-//! - [`score`]: predictive CLV and the per-customer scores `predict` writes.
+//! - [`score`]: predictive CLV and the per-customer scores `predict` writes;
+//! - [`evaluate`]: metrics of scores against outcomes (ROC/PR AUC, log loss, calibration, lift).
 //!
 //! ```
 //! use clvr::data::Transactions;
@@ -28,6 +29,7 @@
 
 pub mod artifact;
 pub mod data;
+pub mod evaluate;
 pub mod features;
 pub mod models;
 pub mod score;
