@@ -13,8 +13,10 @@ pub enum Role {
     Customer,
     /// The transaction date.
     Date,
-    /// The transaction value.
+    /// The transaction value (for an events log: the event's optional value).
     Amount,
+    /// The event type (events logs only).
+    EventType,
 }
 
 impl Role {
@@ -24,6 +26,7 @@ impl Role {
             Role::Customer => "--customer-col",
             Role::Date => "--date-col",
             Role::Amount => "--amount-col",
+            Role::EventType => "--event-type-col",
         }
     }
 
@@ -33,6 +36,7 @@ impl Role {
             Role::Customer => "customer",
             Role::Date => "date",
             Role::Amount => "amount",
+            Role::EventType => "event type",
         }
     }
 
@@ -71,6 +75,7 @@ impl Role {
                 "total",
                 "price",
             ],
+            Role::EventType => &["event_type", "type", "event", "event_name", "action"],
         }
     }
 }
@@ -94,8 +99,11 @@ pub struct ResolvedColumns {
     pub customer: String,
     /// Date column.
     pub date: String,
-    /// Amount column, if any.
+    /// Amount column, if any (for an events log: the optional value column).
     pub amount: Option<String>,
+    /// Event type column (events logs only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event_type: Option<String>,
 }
 
 fn normalise(name: &str) -> String {
@@ -107,7 +115,7 @@ fn normalise(name: &str) -> String {
 
 /// Resolves one role. `spec` names a column exactly, or is a 1-based position when it is all
 /// digits and no column has that name.
-fn resolve_one(
+pub(crate) fn resolve_one(
     table: &RawTable,
     role: Role,
     spec: Option<&str>,
@@ -196,5 +204,6 @@ pub fn resolve_columns(
         customer,
         date,
         amount,
+        event_type: None,
     })
 }

@@ -7,6 +7,7 @@
 
 mod customers;
 mod dates;
+mod events;
 mod mapping;
 mod numeric;
 mod source;
@@ -18,13 +19,14 @@ use std::path::PathBuf;
 
 pub use customers::{CustomerColumn, CustomerTable, read_customer_table};
 pub use dates::{DateFormat, date_of_day, day_of_date, days_from_civil, detect_format};
+pub use events::Events;
 pub use mapping::{ColumnMapping, ResolvedColumns, Role, resolve_columns};
 pub use numeric::{NumericColumns, NumericRole, read_numeric_columns};
 pub use source::{FileFormat, RawTable, ReadOptions, Separator, read_table};
 pub use transactions::Transactions;
 pub use validate::{
     BadRowExample, BadRowPolicy, BadRowsError, LoadOptions, LoadReport, NegativeAmounts, Problem,
-    load_transactions, validate_transactions,
+    load_events, load_transactions, validate_transactions,
 };
 pub use write::{ColumnValues, write_atomic, write_columns, write_table};
 

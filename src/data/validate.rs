@@ -10,7 +10,8 @@ use serde::Serialize;
 
 use super::DataError;
 use super::dates::{DateFormat, date_of_day, day_of_date, detect_format};
-use super::mapping::{ColumnMapping, ResolvedColumns, resolve_columns};
+use super::events::Events;
+use super::mapping::{ColumnMapping, ResolvedColumns, Role, resolve_columns, resolve_one};
 use super::source::{RawTable, ReadOptions, read_table};
 use super::transactions::Transactions;
 use super::write::write_table;
@@ -71,10 +72,12 @@ pub enum Problem {
     NonFiniteAmount,
     /// The amount is negative and `--negative-amounts reject` is in force.
     NegativeAmount,
+    /// The event type is empty (events logs).
+    MissingEventType,
 }
 
 impl Problem {
-    const ALL: [Problem; 8] = [
+    const ALL: [Problem; 9] = [
         Problem::MissingCustomer,
         Problem::MissingDate,
         Problem::UnparseableDate,
@@ -83,6 +86,7 @@ impl Problem {
         Problem::NonNumericAmount,
         Problem::NonFiniteAmount,
         Problem::NegativeAmount,
+        Problem::MissingEventType,
     ];
 
     fn bit(self) -> u16 {
@@ -100,6 +104,7 @@ impl Problem {
             Problem::NonNumericAmount => "non_numeric_amount",
             Problem::NonFiniteAmount => "non_finite_amount",
             Problem::NegativeAmount => "negative_amount",
+            Problem::MissingEventType => "missing_event_type",
         }
     }
 }
@@ -527,6 +532,150 @@ pub fn validate_transactions(
     Ok((tx, report))
 }
 
+/// Reads and validates an events log (customer, timestamp, event type, optional numeric
+/// value). Rows are checked and handled like a transaction log's; a blank value is allowed
+/// (not every event has one), a non-numeric one is a bad row. `event_type_col` names the
+/// event type column (default: event_type, type, event, event_name or action); the value
+/// column is `opts.columns.amount` (default: value, amount, …; none is fine).
+pub fn load_events(
+    path: &Path,
+    opts: &LoadOptions,
+    event_type_col: Option<&str>,
+) -> Result<(Events, LoadReport), DataError> {
+    let raw = read_table(path, &opts.read)?;
+    let mut cols = resolve_columns(&raw, &opts.columns)?;
+    let event_col = resolve_one(&raw, Role::EventType, event_type_col, true)?.unwrap_or_default();
+    if [&cols.customer, &cols.date].contains(&&event_col)
+        || cols.amount.as_ref() == Some(&event_col)
+    {
+        return Err(DataError::DuplicateColumn {
+            path: raw.path.clone(),
+            column: event_col,
+        });
+    }
+    cols.event_type = Some(event_col.clone());
+    let n = raw.df.height();
+    let mut problems = vec![0u16; n];
+    let customers = as_strings(raw.df.column(&cols.customer)?)?;
+    for (v, p) in customers.iter().zip(problems.iter_mut()) {
+        if v.is_none_or(|s| s.trim().is_empty()) {
+            *p |= Problem::MissingCustomer.bit();
+        }
+    }
+    let types = as_strings(raw.df.column(&event_col)?)?;
+    for (v, p) in types.iter().zip(problems.iter_mut()) {
+        if v.is_none_or(|s| s.trim().is_empty()) {
+            *p |= Problem::MissingEventType.bit();
+        }
+    }
+    let dates = parse_dates(&raw, &cols.date, &opts.date_format, &mut problems)?;
+    let end_day = opts.observation_end.map(day_of_date);
+    if let Some(end) = end_day {
+        let date_bad = Problem::MissingDate.bit() | Problem::UnparseableDate.bit();
+        for (d, p) in dates.days.iter().zip(problems.iter_mut()) {
+            if *p & date_bad == 0 && *d > end {
+                *p |= Problem::AfterObservationEnd.bit();
+            }
+        }
+    }
+    let values: Option<Vec<Option<f64>>> = match &cols.amount {
+        None => None,
+        Some(name) => {
+            let col = raw.df.column(name)?;
+            let mut scratch = vec![0u16; n];
+            let v = parse_amounts(col, &mut scratch)?;
+            Some(
+                v.into_iter()
+                    .zip(scratch)
+                    .zip(problems.iter_mut())
+                    .map(|((v, q), p)| {
+                        if q & Problem::MissingAmount.bit() != 0 {
+                            None
+                        } else {
+                            *p |= q;
+                            Some(v)
+                        }
+                    })
+                    .collect(),
+            )
+        }
+    };
+    let blank_rows = mark_blank_rows(&raw, &mut problems);
+    let mut counts: BTreeMap<Problem, usize> = BTreeMap::new();
+    let mut examples = Vec::new();
+    let mut rows_rejected = 0;
+    for (i, &p) in problems.iter().enumerate() {
+        if p == 0 || p == BLANK {
+            continue;
+        }
+        rows_rejected += 1;
+        for prob in Problem::ALL {
+            if p & prob.bit() == 0 {
+                continue;
+            }
+            *counts.entry(prob).or_default() += 1;
+            if examples.len() < 10 {
+                examples.push(example(&raw, &cols, &dates.format, end_day, i, prob)?);
+            }
+        }
+    }
+    if rows_rejected > 0 && opts.bad_rows == BadRowPolicy::Fail {
+        return Err(DataError::BadRows(Box::new(BadRowsError {
+            path: raw.path.clone(),
+            rows_read: n - blank_rows,
+            rows_rejected,
+            counts,
+            examples,
+        })));
+    }
+    if let BadRowPolicy::Quarantine(qpath) = &opts.bad_rows
+        && rows_rejected > 0
+    {
+        write_quarantine(&raw, &problems, qpath)?;
+    }
+    let mut ids = Vec::with_capacity(n);
+    let mut days = Vec::with_capacity(n);
+    let mut kinds = Vec::with_capacity(n);
+    let mut vals = Vec::with_capacity(n);
+    for (i, ((c, t), &p)) in customers
+        .iter()
+        .zip(types.iter())
+        .zip(&problems)
+        .enumerate()
+    {
+        if p != 0 {
+            continue;
+        }
+        ids.push(c.unwrap_or_default().trim());
+        kinds.push(t.unwrap_or_default().trim());
+        days.push(dates.days[i]);
+        vals.push(values.as_ref().and_then(|v| v[i]));
+    }
+    let events = Events::from_columns(&ids, days, &kinds, vals)?;
+    let range = events.day_range();
+    let report = LoadReport {
+        file: raw.path.clone(),
+        source: raw.describe(),
+        columns: cols,
+        date_format: dates.format.describe(),
+        rows_read: n - blank_rows,
+        blank_rows,
+        rows_accepted: events.len(),
+        rows_rejected,
+        rejected_by_reason: counts.iter().map(|(p, c)| (p.code(), *c)).collect(),
+        bad_row_policy: opts.bad_rows.name(),
+        quarantine_file: match &opts.bad_rows {
+            BadRowPolicy::Quarantine(p) if rows_rejected > 0 => Some(p.clone()),
+            _ => None,
+        },
+        negative_amounts: opts.negative_amounts,
+        negative_rows_netted: 0,
+        first_date: range.map(|r| date_of_day(r.0)),
+        last_date: range.map(|r| date_of_day(r.1)),
+    };
+    Ok((events, report))
+}
+
 fn example(
     raw: &RawTable,
     cols: &ResolvedColumns,
@@ -540,6 +689,7 @@ fn example(
         Problem::MissingDate | Problem::UnparseableDate | Problem::AfterObservationEnd => {
             cols.date.clone()
         }
+        Problem::MissingEventType => cols.event_type.clone().unwrap_or_default(),
         _ => cols.amount.clone().unwrap_or_default(),
     };
     let value = cell(raw.df.column(&column)?, i);
@@ -564,6 +714,7 @@ fn example(
             "amount is negative (a return? --negative-amounts net nets returns against purchases)"
                 .to_string()
         }
+        Problem::MissingEventType => "event type is empty".to_string(),
     };
     let row = i + 1;
     Ok(BadRowExample {
