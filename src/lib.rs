@@ -28,6 +28,7 @@
 #![warn(missing_docs)]
 
 pub mod artifact;
+pub mod churn;
 pub mod data;
 pub mod evaluate;
 pub mod features;

@@ -205,3 +205,56 @@ pub struct OutputArgs {
     #[arg(long)]
     pub json: bool,
 }
+
+/// Churn classifier settings shared by `clvr train` and `clvr churn train`.
+#[derive(Debug, Args)]
+pub struct ChurnArgs {
+    /// Classifier: logistic (L2 logistic regression) or forest (random forest).
+    #[arg(long, value_name = "KIND", default_value = "logistic", value_parser = clvr::churn::ClassifierKind::parse)]
+    pub classifier: clvr::churn::ClassifierKind,
+
+    /// Logistic regression: inverse L2 strength, as scikit-learn's C (smaller = stronger).
+    #[arg(long = "l2-c", value_name = "C", default_value_t = 1.0)]
+    pub l2_c: f64,
+
+    /// Logistic regression: class weighting, none or balanced (w_c = n / (2 n_c)).
+    #[arg(long, value_name = "WEIGHTING", default_value = "none", value_parser = parse_class_weight)]
+    pub class_weight: clvr::models::logistic::ClassWeight,
+
+    /// Random forest: number of trees.
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    pub trees: usize,
+
+    /// Random forest: maximum depth (splits from root to leaf).
+    #[arg(long, value_name = "D", default_value_t = 10)]
+    pub max_depth: u16,
+}
+
+fn parse_class_weight(s: &str) -> Result<clvr::models::logistic::ClassWeight, String> {
+    match s.to_ascii_lowercase().as_str() {
+        "none" => Ok(clvr::models::logistic::ClassWeight::None),
+        "balanced" => Ok(clvr::models::logistic::ClassWeight::Balanced),
+        _ => Err(format!(
+            "unknown class weighting '{s}': use none or balanced"
+        )),
+    }
+}
+
+impl ChurnArgs {
+    /// The classifier options, checked.
+    pub fn options(&self) -> Result<clvr::churn::ChurnOptions, anyhow::Error> {
+        if !(self.l2_c > 0.0) {
+            return Err(clvr::data::DataError::Invalid(format!(
+                "--l2-c {}: C must be > 0",
+                self.l2_c
+            ))
+            .into());
+        }
+        let mut o = clvr::churn::ChurnOptions::default();
+        o.logistic.c = self.l2_c;
+        o.logistic.class_weight = self.class_weight;
+        o.forest.n_trees = self.trees;
+        o.forest.max_depth = Some(self.max_depth);
+        Ok(o)
+    }
+}

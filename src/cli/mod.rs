@@ -2,6 +2,7 @@
 //! library calls together; exit codes: 0 ok, 1 runtime failure, 2 usage or input error.
 
 mod args;
+mod churn;
 mod config;
 mod fit;
 mod models;
@@ -42,6 +43,9 @@ enum Command {
     Predict(predict::PredictArgs),
     /// List, show and compare the model files in the registry.
     Models(models::ModelsArgs),
+    /// Churn classifiers: train on a labelled customer table or on snapshots of a
+    /// transaction and events log, with ROC/PR AUC, log loss, calibration and lift.
+    Churn(churn::ChurnCommand),
 }
 
 /// An error with the exit code it maps to.
@@ -68,6 +72,9 @@ fn exit_code_of(error: &anyhow::Error) -> u8 {
             return if e.is_input_error() { 2 } else { 1 };
         }
         if let Some(e) = cause.downcast_ref::<clvr::artifact::ArtifactError>() {
+            return if e.is_input_error() { 2 } else { 1 };
+        }
+        if let Some(e) = cause.downcast_ref::<clvr::churn::ChurnError>() {
             return if e.is_input_error() { 2 } else { 1 };
         }
         if let Some(e) = cause.downcast_ref::<clvr::train::TrainError>() {
@@ -101,6 +108,7 @@ pub fn run() -> ExitCode {
         Command::Train(a) => a.output_opts.json,
         Command::Predict(a) => a.output_opts.json,
         Command::Models(a) => a.json,
+        Command::Churn(_) => std::env::args().any(|a| a == "--json"),
     };
     let result = match cli.command {
         Command::Summarize(a) => summarize::run(a),
@@ -109,6 +117,7 @@ pub fn run() -> ExitCode {
         Command::Train(a) => train::run(a),
         Command::Predict(a) => predict::run(a),
         Command::Models(a) => models::run(a),
+        Command::Churn(a) => churn::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -22,6 +22,21 @@ pub enum CustomerColumn {
     Text(Vec<Option<String>>),
 }
 
+impl CustomerColumn {
+    /// Number of cells.
+    pub fn len(&self) -> usize {
+        match self {
+            CustomerColumn::Numeric(v) => v.len(),
+            CustomerColumn::Text(v) => v.len(),
+        }
+    }
+
+    /// Whether there are no cells.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
 /// A customers table, indexed by customer id.
 #[derive(Debug, Clone)]
 pub struct CustomerTable {
@@ -101,6 +116,20 @@ pub fn read_customer_table(
     path: &Path,
     id_column: Option<&str>,
 ) -> Result<CustomerTable, DataError> {
+    read_table_with_ids(path, id_column, true)
+}
+
+/// Reads a customer-level table that may have no id column (a bring-your-own feature
+/// table): without one, rows are identified by their 1-based row number.
+pub fn read_feature_table(path: &Path) -> Result<CustomerTable, DataError> {
+    read_table_with_ids(path, None, false)
+}
+
+fn read_table_with_ids(
+    path: &Path,
+    id_column: Option<&str>,
+    require_id: bool,
+) -> Result<CustomerTable, DataError> {
     let raw = read_table(path, &ReadOptions::default())?;
     let names: Vec<String> = raw
         .df
@@ -108,13 +137,29 @@ pub fn read_customer_table(
         .iter()
         .map(|s| s.to_string())
         .collect();
-    let id_name = match id_column {
+    let found = match id_column {
         Some(c) => names.iter().find(|n| n.as_str() == c).cloned(),
         None => ID_NAMES
             .iter()
             .find_map(|c| names.iter().find(|n| n.eq_ignore_ascii_case(c)).cloned()),
+    };
+    if found.is_none() && !require_id {
+        let header_lines = usize::from(raw.line_of_row(1).is_some() && raw.has_header);
+        let mut table = CustomerTable {
+            path: path.to_path_buf(),
+            id_column: "(row)".into(),
+            ids: (1..=raw.df.height()).map(|i| i.to_string()).collect(),
+            columns: Vec::new(),
+            index: HashMap::new(),
+            header_lines,
+        };
+        table.index = table.ids.iter().cloned().zip(0..).collect();
+        for name in &names {
+            table.columns.push((name.clone(), typed_column(&raw, name, &table)?));
+        }
+        return Ok(table);
     }
-    .ok_or_else(|| {
+    let id_name = found.ok_or_else(|| {
         DataError::Invalid(format!(
             "{}: no customer id column{}; columns present: {}\n  fix: name it customer_id, \
              or pass the id column's name",
@@ -160,36 +205,51 @@ pub fn read_customer_table(
         table.ids.push(id);
     }
     for name in names.iter().filter(|n| **n != id_name) {
-        let col = raw.df.column(name)?;
-        let typed = if col.dtype().is_primitive_numeric() {
-            let f = col.cast(&DataType::Float64)?;
-            let v: Vec<Option<f64>> = f.f64()?.iter().collect();
-            if let Some(i) = v.iter().position(|x| x.is_some_and(|x| !x.is_finite())) {
-                return Err(DataError::Invalid(format!(
-                    "{}: {}, column '{name}': the value is not finite\n  fix: leave the cell \
-                     blank for unknown",
-                    path.display(),
-                    table.locate(i)
-                )));
-            }
-            CustomerColumn::Numeric(v)
-        } else {
-            let text = text_of(col)?;
-            let parsed: Option<Vec<Option<f64>>> = text
-                .iter()
-                .map(|s| match s {
-                    None => Some(None),
-                    Some(s) => s.parse::<f64>().ok().filter(|x| x.is_finite()).map(Some),
-                })
-                .collect();
-            match parsed {
-                Some(v) if v.iter().any(Option::is_some) => CustomerColumn::Numeric(v),
-                _ => CustomerColumn::Text(text),
-            }
-        };
+        let typed = typed_column(&raw, name, &table)?;
         table.columns.push((name.clone(), typed));
     }
     Ok(table)
+}
+
+/// Types one column: numeric when stored as numbers or when every non-blank cell parses
+/// as a finite number, text otherwise.
+fn typed_column(
+    raw: &super::source::RawTable,
+    name: &str,
+    table: &CustomerTable,
+) -> Result<CustomerColumn, DataError> {
+    let path = &table.path;
+    let col = raw.df.column(name)?;
+    if col.dtype().is_primitive_numeric() {
+        let f = col.cast(&DataType::Float64)?;
+        let v: Vec<Option<f64>> = f.f64()?.iter().collect();
+        if let Some(i) = v.iter().position(|x| x.is_some_and(|x| !x.is_finite())) {
+            return Err(DataError::Invalid(format!(
+                "{}: {}, column '{name}': the value is not finite\n  fix: leave the cell \
+                 blank for unknown",
+                path.display(),
+                table.locate(i)
+            )));
+        }
+        return Ok(CustomerColumn::Numeric(v));
+    }
+    let s = col.cast(&DataType::String)?;
+    let text: Vec<Option<String>> = s
+        .str()?
+        .iter()
+        .map(|v| v.map(str::trim).filter(|v| !v.is_empty()).map(String::from))
+        .collect();
+    let parsed: Option<Vec<Option<f64>>> = text
+        .iter()
+        .map(|s| match s {
+            None => Some(None),
+            Some(s) => s.parse::<f64>().ok().filter(|x| x.is_finite()).map(Some),
+        })
+        .collect();
+    Ok(match parsed {
+        Some(v) if v.iter().any(Option::is_some) => CustomerColumn::Numeric(v),
+        _ => CustomerColumn::Text(text),
+    })
 }
 
 #[cfg(test)]

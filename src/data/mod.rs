@@ -17,7 +17,7 @@ mod write;
 
 use std::path::PathBuf;
 
-pub use customers::{CustomerColumn, CustomerTable, read_customer_table};
+pub use customers::{CustomerColumn, CustomerTable, read_customer_table, read_feature_table};
 pub use dates::{DateFormat, date_of_day, day_of_date, days_from_civil, detect_format};
 pub use events::Events;
 pub use mapping::{ColumnMapping, ResolvedColumns, Role, resolve_columns};

@@ -3,6 +3,8 @@
 //! [`build_summary`] makes the modelling table every purchase model consumes, with the
 //! Fader–Hardie conventions (see [`summary`] for the exact definitions).
 
+pub mod churn;
+pub mod encode;
 pub mod summary;
 mod time;
 

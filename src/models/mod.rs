@@ -14,7 +14,9 @@
 
 pub mod bgbb;
 pub mod bgnbd;
+pub mod forest;
 pub mod gamma_gamma;
+pub mod logistic;
 pub mod mbgnbd;
 pub mod optimize;
 pub mod paretonbd;

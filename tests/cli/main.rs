@@ -6,6 +6,7 @@ mod support;
 mod atomic_output;
 mod bad_input;
 mod cdnow_summary;
+mod churn;
 mod fit_simulate;
 mod input_formats;
 mod main_job;

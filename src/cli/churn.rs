@@ -1,0 +1,364 @@
+//! `clvr churn train`: train and evaluate a churn classifier on a customer table with a
+//! label column, or on snapshots of a transaction (and events) log at cutoffs.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use clap::{Args, Subcommand};
+use clvr::churn::{ChurnModel, Classifier, train_from_log, train_from_table};
+use clvr::data::{LoadOptions, read_customer_table, read_feature_table, write_atomic};
+use clvr::evaluate::classification::ClassificationReport;
+use clvr::features::TimeUnit;
+use clvr::features::churn::{ChurnFeatureSpec, CustomerLog, EventReport, LabelKind};
+use clvr::score::parse_duration;
+use serde::Serialize;
+
+use super::args::{ChurnArgs, OutputArgs, TransactionArgs, parse_date};
+use super::summarize::describe_load;
+use super::{Failure, print_stdout, thousands};
+
+/// Arguments of `clvr churn`.
+#[derive(Debug, Args)]
+pub struct ChurnCommand {
+    #[command(subcommand)]
+    command: ChurnSub,
+}
+
+#[derive(Debug, Subcommand)]
+enum ChurnSub {
+    /// Train a churn classifier and report its metrics (ROC AUC, PR AUC, log loss, Brier,
+    /// calibration, lift, confusion matrix) on training and validation rows.
+    Train(ChurnTrainArgs),
+}
+
+/// Arguments of `clvr churn train`.
+#[derive(Debug, Args)]
+pub struct ChurnTrainArgs {
+    /// A customer-level table (CSV or Parquet) with a label column: bring your own features.
+    #[arg(long, value_name = "FILE", conflicts_with = "transactions")]
+    pub table: Option<PathBuf>,
+
+    /// --table: the label column (two values, e.g. Yes/No; yes/true/1/churned is the churn
+    /// value when present).
+    #[arg(long, value_name = "COL", requires = "table")]
+    pub label: Option<String>,
+
+    /// --table: row i (0-based) is validation when i % N == N − 1 (5: a fixed 80/20 split;
+    /// 0: no validation).
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub validation_every: usize,
+
+    #[command(flatten)]
+    pub input: TransactionArgs,
+
+    #[command(flatten)]
+    pub churn: ChurnLogArgs,
+
+    #[command(flatten)]
+    pub classifier: ChurnArgs,
+
+    /// Write the trained churn model (plain JSON) to this file, atomically.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub output_opts: OutputArgs,
+}
+
+/// Where behavioural churn features come from and what churn means.
+#[derive(Debug, Args)]
+pub struct ChurnLogArgs {
+    /// Events log (customer_id, timestamp, event_type, optional value): complaints,
+    /// tickets, email sends/opens/clicks, logins.
+    #[arg(long, value_name = "FILE")]
+    pub events: Option<PathBuf>,
+
+    /// Customers table (customer_id plus static columns: numeric passed through,
+    /// text one-hot encoded).
+    #[arg(long, value_name = "FILE")]
+    pub customers: Option<PathBuf>,
+
+    /// Churn horizon: churned = no purchase (or a cancellation) within this after the
+    /// cutoff, e.g. 90days, 3months.
+    #[arg(long, value_name = "DURATION", default_value = "90days")]
+    pub churn_horizon: String,
+
+    /// Snapshot cutoffs, comma-separated dates; the last is the out-of-time validation
+    /// set. Default: 3 cutoffs one horizon apart, the last one horizon before the data end.
+    #[arg(long, value_name = "DATE,...", value_delimiter = ',', value_parser = parse_date)]
+    pub cutoffs: Vec<chrono::NaiveDate>,
+
+    /// noncontractual (churned = no purchase in the horizon) or contractual (churned = a
+    /// cancellation event in the horizon).
+    #[arg(long, value_name = "KIND", default_value = "noncontractual", value_parser = parse_label_kind)]
+    pub churn_label: LabelKind,
+}
+
+fn parse_label_kind(s: &str) -> Result<LabelKind, String> {
+    match s.to_ascii_lowercase().replace(['-', '_'], "").as_str() {
+        "noncontractual" => Ok(LabelKind::NonContractual),
+        "contractual" => Ok(LabelKind::Contractual),
+        _ => Err(format!(
+            "unknown label '{s}': use noncontractual or contractual"
+        )),
+    }
+}
+
+impl ChurnLogArgs {
+    /// The feature spec (horizon in days).
+    pub fn spec(&self) -> Result<ChurnFeatureSpec, anyhow::Error> {
+        let days = parse_duration(&self.churn_horizon, TimeUnit::Day)
+            .map_err(clvr::data::DataError::Invalid)?;
+        Ok(ChurnFeatureSpec {
+            horizon: days.round().max(1.0) as i32,
+            label: self.churn_label,
+            ..ChurnFeatureSpec::default()
+        })
+    }
+
+    /// Loads transactions (already loaded by the caller) plus events into a customer log.
+    pub fn build_log(
+        &self,
+        tx: &clvr::data::Transactions,
+        spec: &ChurnFeatureSpec,
+        bad_rows: &LoadOptions,
+        quiet: bool,
+    ) -> Result<(CustomerLog, EventReport), anyhow::Error> {
+        let events = match &self.events {
+            Some(p) => {
+                let opts = LoadOptions {
+                    bad_rows: bad_rows.bad_rows.clone(),
+                    ..LoadOptions::default()
+                };
+                let (ev, load) = clvr::data::load_events(p, &opts, None)?;
+                if !quiet {
+                    eprint!("{}", describe_load(&load).replace("input ", "events"));
+                }
+                Some(ev)
+            }
+            None => None,
+        };
+        Ok(CustomerLog::build(tx, events.as_ref(), &spec.families)?)
+    }
+
+    /// The cutoffs to use: given, or three one horizon apart ending one horizon before
+    /// the data end.
+    pub fn cutoffs(&self, log: &CustomerLog, spec: &ChurnFeatureSpec) -> Vec<chrono::NaiveDate> {
+        if !self.cutoffs.is_empty() {
+            return self.cutoffs.clone();
+        }
+        let last = log.day_range.1 - spec.horizon;
+        (0..3)
+            .rev()
+            .map(|k| clvr::data::date_of_day(last - k * spec.horizon))
+            .filter(|d| clvr::data::day_of_date(*d) >= log.day_range.0)
+            .collect()
+    }
+}
+
+#[derive(Serialize)]
+struct ChurnReport<'a> {
+    command: &'static str,
+    input: String,
+    events: Option<&'a EventReport>,
+    model: &'a ChurnModel,
+    output: Option<&'a PathBuf>,
+    elapsed_seconds: f64,
+}
+
+/// Runs `clvr churn …`.
+pub fn run(cmd: ChurnCommand) -> Result<(), Failure> {
+    match cmd.command {
+        ChurnSub::Train(a) => train(a),
+    }
+}
+
+fn train(args: ChurnTrainArgs) -> Result<(), Failure> {
+    let start = Instant::now();
+    let quiet = args.output_opts.quiet;
+    let opts = args.classifier.options()?;
+    let usage = |m: String| anyhow::Error::from(clvr::data::DataError::Invalid(m));
+    let (model, input, events) = match (&args.table, &args.label) {
+        (Some(t), Some(label)) => {
+            let table = read_feature_table(t)?;
+            let model = train_from_table(
+                &table,
+                label,
+                args.validation_every,
+                args.classifier.classifier,
+                &opts,
+            )?;
+            (model, t.display().to_string(), None)
+        }
+        (Some(_), None) => {
+            return Err(usage("--table needs --label COL (the churn label column)".into()).into());
+        }
+        (None, _) => {
+            let path = args.input.transactions_path()?.clone();
+            let load_opts = args.input.load_options(None)?;
+            let (tx, load) = clvr::data::load_transactions(&path, &load_opts)?;
+            if !quiet {
+                eprint!("{}", describe_load(&load));
+            }
+            let spec = args.churn.spec()?;
+            let (log, report) = args.churn.build_log(&tx, &spec, &load_opts, quiet)?;
+            let table = match &args.churn.customers {
+                Some(p) => Some(read_customer_table(p, None)?),
+                None => None,
+            };
+            let cutoffs = args.churn.cutoffs(&log, &spec);
+            let model = train_from_log(
+                &log,
+                &cutoffs,
+                &spec,
+                table.as_ref(),
+                args.classifier.classifier,
+                &opts,
+            )?;
+            (model, path.display().to_string(), Some(report))
+        }
+    };
+    if let Some(out) = &args.output {
+        let json = serde_json::to_string_pretty(&model).map_err(anyhow::Error::from)? + "\n";
+        write_atomic(out, |f| {
+            use std::io::Write;
+            f.write_all(json.as_bytes())
+                .map_err(|source| clvr::data::DataError::Io {
+                    path: out.clone(),
+                    action: "write",
+                    source,
+                })
+        })?;
+    }
+    if !quiet {
+        let mut s = String::new();
+        if let Some(r) = &events {
+            s += &describe_events(r);
+        }
+        s += &describe_churn_model(&model);
+        if let Some(out) = &args.output {
+            s += &format!("model      written to {}\n", out.display());
+        }
+        s += &format!("elapsed    {:.2}s\n", start.elapsed().as_secs_f64());
+        eprint!("{s}");
+    }
+    if args.output_opts.json {
+        let report = ChurnReport {
+            command: "churn train",
+            input,
+            events: events.as_ref(),
+            model: &model,
+            output: args.output.as_ref(),
+            elapsed_seconds: start.elapsed().as_secs_f64(),
+        };
+        print_stdout(&serde_json::to_string_pretty(&report).map_err(anyhow::Error::from)?)?;
+    }
+    Ok(())
+}
+
+/// Events that did not become features.
+pub fn describe_events(r: &EventReport) -> String {
+    let mut s = format!(
+        "events     {} read, {} used; {} events of {} customers without transactions ignored\n",
+        thousands(r.events as u64),
+        thousands(r.used as u64),
+        thousands(r.unknown_customer_events as u64),
+        thousands(r.unknown_customers as u64)
+    );
+    if !r.unmapped_types.is_empty() {
+        s += &format!(
+            "           event types in no feature family (ignored): {}\n",
+            r.unmapped_types
+                .iter()
+                .map(|(t, n)| format!("{t} ({n})"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    s
+}
+
+fn metrics_line(name: &str, m: &ClassificationReport) -> String {
+    let top = |k: usize| m.top.get(k).map_or(0.0, |t| t.lift);
+    format!(
+        "  {name:<11} {:>9} {:>7.3} {:>7.4} {:>7.4} {:>8.4} {:>7.4} {:>8.2} {:>8.2}\n",
+        thousands(m.n as u64),
+        m.base_rate,
+        m.roc_auc,
+        m.average_precision,
+        m.log_loss,
+        m.brier,
+        top(0),
+        top(1)
+    )
+}
+
+/// The metrics table and, for logistic regression, the coefficients.
+pub fn describe_churn_model(m: &ChurnModel) -> String {
+    let t = &m.training;
+    let mut s = format!(
+        "churn      {} on {} features; {} training rows ({} churners){}\n",
+        match &m.classifier {
+            Classifier::Logistic(_) => "logistic regression",
+            Classifier::Forest(_) => "random forest",
+        },
+        m.encoder.n_features(),
+        thousands(t.train_rows as u64),
+        thousands(t.train_positive as u64),
+        if t.cutoffs.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; cutoffs {}{}",
+                t.cutoffs
+                    .iter()
+                    .map(|c| c.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                t.validation_cutoff
+                    .map(|v| format!(" (validation: {v}, out of time)"))
+                    .unwrap_or_default()
+            )
+        }
+    );
+    s += &format!(
+        "  {:<11} {:>9} {:>7} {:>7} {:>7} {:>8} {:>7} {:>8} {:>8}\n",
+        "rows", "n", "churn", "ROC AUC", "PR AUC", "log loss", "Brier", "lift@10%", "lift@20%"
+    );
+    s += &metrics_line("training", &t.train_metrics);
+    if let Some(v) = &t.validation_metrics {
+        s += &metrics_line("validation", v);
+        let c = &v.confusion;
+        s += &format!(
+            "  validation at p >= {}: TP {} FP {} TN {} FN {}; capture@20% {:.1}%\n",
+            c.threshold,
+            c.tp,
+            c.fp,
+            c.tn,
+            c.fn_,
+            100.0 * v.top.get(1).map_or(0.0, |t| t.capture)
+        );
+    }
+    for n in &t.notes {
+        s += &format!("  note: {n}\n");
+    }
+    if let Classifier::Logistic(l) = &m.classifier {
+        let mut rows = l.coefficient_table();
+        rows.sort_by(|a, b| b.coefficient.abs().total_cmp(&a.coefficient.abs()));
+        s += &format!(
+            "  {:<40} {:>11} {:>10}   (standardised; top {} of {} by |coef|)\n",
+            "feature",
+            "coef",
+            "odds/SD",
+            rows.len().min(15),
+            rows.len()
+        );
+        for r in rows.iter().take(15) {
+            s += &format!(
+                "  {:<40} {:>11.4} {:>10.3}\n",
+                r.feature, r.coefficient, r.odds_ratio_per_sd
+            );
+        }
+    }
+    s
+}

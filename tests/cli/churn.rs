@@ -1,0 +1,70 @@
+//! Churn classifiers from the command line.
+
+use crate::support::*;
+
+/// scikit-learn 1.9.1 LogisticRegression(C=1.0, lbfgs, max_iter=10000, tol=1e-10) on
+/// datasets/churn/wa_churn.csv with the same preprocessing (median imputation plus a missing
+/// flag, one-hot levels, standardisation learned on training rows) and the fixed split
+/// "row i is validation when i % 5 == 4": test ROC AUC 0.8374762418451739. Computed once with
+/// `python3 tests/data/sklearn_churn_reference.py datasets/churn/wa_churn.csv` (pandas
+/// 3.1.1, numpy 2.4.6, Python 3.11.7); its printed output is tests/data/sklearn_churn_reference.out.
+const SKLEARN_TEST_AUC: f64 = 0.837_476_241_845_173_9;
+
+#[test]
+fn bring_your_own_table_matches_scikit_learn() {
+    let j = clvr(&[
+        "churn",
+        "train",
+        "--table",
+        "datasets/churn/wa_churn.csv",
+        "--label",
+        "churn",
+        "--json",
+        "-q",
+    ])
+    .expect_code(0)
+    .json();
+    let t = &j["model"]["training"];
+    assert_eq!(t["train_rows"], 5635);
+    assert_eq!(t["validation_rows"], 1408);
+    let auc = t["validation_metrics"]["roc_auc"].as_f64().unwrap();
+    assert!(
+        (auc - SKLEARN_TEST_AUC).abs() < 0.01,
+        "validation AUC {auc} vs scikit-learn {SKLEARN_TEST_AUC}"
+    );
+    // The same data through the random forest: a valid, different model.
+    let f = clvr(&[
+        "churn",
+        "train",
+        "--table",
+        "datasets/churn/wa_churn.csv",
+        "--label",
+        "churn",
+        "--classifier",
+        "forest",
+        "--trees",
+        "30",
+        "--json",
+        "-q",
+    ])
+    .expect_code(0)
+    .json();
+    let fa = f["model"]["training"]["validation_metrics"]["roc_auc"]
+        .as_f64()
+        .unwrap();
+    assert!(fa > 0.75 && fa < 1.0, "forest AUC {fa}");
+}
+
+#[test]
+fn labels_must_have_two_values() {
+    let dir = scratch("churn-label");
+    let t = dir.join("t.csv");
+    std::fs::write(&t, "x,label\n1,a\n2,b\n3,c\n4,a\n").unwrap();
+    let run = clvr(&["churn", "train", "--table", t.to_str().unwrap(), "--label", "label"])
+        .expect_code(2);
+    assert!(run.stderr.contains("3 distinct value"), "{}", run.stderr);
+    let run = clvr(&["churn", "train", "--table", t.to_str().unwrap(), "--label", "nope"])
+        .expect_code(2);
+    assert!(run.stderr.contains("no label column 'nope'"), "{}", run.stderr);
+    std::fs::remove_dir_all(dir).unwrap();
+}
