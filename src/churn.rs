@@ -102,6 +102,8 @@ pub enum ChurnSource {
         spec: ChurnFeatureSpec,
         /// Customers-table columns used as static features.
         static_columns: Vec<String>,
+        /// Whether an events log fed the training features (scoring then needs one too).
+        uses_events: bool,
     },
     /// A customer-level table.
     Table {
@@ -314,6 +316,7 @@ pub fn train_from_log(
         source: ChurnSource::Log {
             spec: spec.clone(),
             static_columns: static_names,
+            uses_events: log.has_events(),
         },
         encoder,
         classifier,
@@ -516,12 +519,20 @@ pub fn score_log(
     let ChurnSource::Log {
         spec,
         static_columns,
+        uses_events,
     } = &model.source
     else {
         return Err(ChurnError::Invalid(
             "this churn model was trained on a customer table, not on transactions".into(),
         ));
     };
+    if *uses_events && !log.has_events() {
+        return Err(ChurnError::Invalid(
+            "the churn model was trained with an events log: pass --events FILE (without it \
+             every complaint and engagement feature would read as zero)"
+                .into(),
+        ));
+    }
     if !static_columns.is_empty() && table.is_none() {
         return Err(ChurnError::Invalid(format!(
             "the churn model uses customers-table columns ({}): pass --customers FILE",

@@ -66,6 +66,11 @@ pub struct PredictArgs {
     #[arg(long, value_name = "COST|COLUMN")]
     pub acquisition_cost: Option<String>,
 
+    /// Events log for a model with a churn classifier trained on events (complaints, email
+    /// engagement, logins): the same kind of file as at training.
+    #[arg(long, value_name = "FILE")]
+    pub events: Option<PathBuf>,
+
     /// Customers table (CSV or Parquet, one row per customer, id column customer_id,
     /// customer, cust_id, customerid or id) holding per-customer columns such as the
     /// acquisition cost.
@@ -168,7 +173,8 @@ pub fn run(mut args: PredictArgs) -> Result<(), Failure> {
     }
 
     let path = args.input.transactions_path()?.clone();
-    let (tx, load) = load_transactions(&path, &args.input.load_options(None)?)?;
+    let load_opts = args.input.load_options(None)?;
+    let (tx, load) = load_transactions(&path, &load_opts)?;
     let last = tx
         .day_range()
         .map(|r| r.1)
@@ -184,6 +190,37 @@ pub fn run(mut args: PredictArgs) -> Result<(), Failure> {
             observation_end: Some(as_of),
         },
     )?;
+    let churn = match &file.churn_model {
+        None => None,
+        Some(v) => {
+            let model: clvr::churn::ChurnModel =
+                serde_json::from_value(v.clone()).map_err(|e| {
+                    usage(format!(
+                        "{}: the churn model in this file cannot be read by this clvr ({e}); \
+                     upgrade clvr or retrain",
+                        file.id()
+                    ))
+                })?;
+            let clvr::churn::ChurnSource::Log { spec, .. } = &model.source else {
+                return Err(usage("the churn model was trained on a customer table".into()).into());
+            };
+            let events = match &args.events {
+                Some(p) => {
+                    let opts = clvr::data::LoadOptions {
+                        bad_rows: load_opts.bad_rows.clone(),
+                        ..clvr::data::LoadOptions::default()
+                    };
+                    Some(clvr::data::load_events(p, &opts, None)?.0)
+                }
+                None => None,
+            };
+            let (log, _) =
+                clvr::features::churn::CustomerLog::build(&tx, events.as_ref(), &spec.families)?;
+            let scores =
+                clvr::churn::score_log(&model, &log, day_of_date(as_of), customer_table.as_ref())?;
+            Some((scores, spec.horizon))
+        }
+    };
     drop(tx);
     let costs: Option<Vec<Option<f64>>> = match (constant_cost, &args.acquisition_cost) {
         (Some(Some(c)), _) => Some(vec![Some(c); summary.stats.customers]),
@@ -201,6 +238,9 @@ pub fn run(mut args: PredictArgs) -> Result<(), Failure> {
         _ => None,
     };
     let mut scores = predict(&file, &summary, &clv, as_of, costs.as_deref())?;
+    if let Some((c, horizon)) = &churn {
+        scores.attach_churn(c, *horizon)?;
+    }
     write_table(&mut scores.df, &args.output)?;
 
     let st = &scores.stats;
@@ -246,6 +286,14 @@ pub fn run(mut args: PredictArgs) -> Result<(), Failure> {
             _ => {
                 s += "CLV        not computed: the model has no spend model (trained without amounts)\n"
             }
+        }
+        if let Some(c) = &st.churn {
+            s += &format!(
+                "churn      {} customers scored; mean P(churn in {} days) {:.3}\n",
+                thousands(c.scored as u64),
+                c.horizon_days,
+                c.mean_probability
+            );
         }
         if let Some(missing) = st.acquisition_cost_missing
             && missing > 0

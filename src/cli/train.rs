@@ -64,6 +64,18 @@ pub struct TrainArgs {
     #[arg(long, value_name = "LAMBDA", default_value_t = 0.0)]
     pub l2_penalty: f64,
 
+    /// Also train a churn classifier on snapshots of the log (and --events, --customers) at
+    /// --cutoffs, stored in the model file's churn slot so `predict` adds churn_probability
+    /// and reason codes.
+    #[arg(long)]
+    pub churn: bool,
+
+    #[command(flatten)]
+    pub churn_log: super::churn::ChurnLogArgs,
+
+    #[command(flatten)]
+    pub churn_classifier: super::args::ChurnArgs,
+
     /// Read settings from a TOML file: keys are this command's long flag names
     /// (`discount-rate = 0.02`, `quiet = true`), top level or in a [train] / [predict]
     /// section; flags typed on the command line win.
@@ -109,6 +121,34 @@ pub fn run(mut args: TrainArgs) -> Result<(), Failure> {
     let t_load = start.elapsed().as_secs_f64();
     let summary_opts = args.summary.summary_options();
     let summary = build_summary(&tx, &summary_opts)?;
+    let churn = if args.churn {
+        let quiet = args.output_opts.quiet;
+        let t0 = Instant::now();
+        let spec = args.churn_log.spec()?;
+        let (log, report) = args.churn_log.build_log(&tx, &spec, &load_opts, quiet)?;
+        let table = match &args.churn_log.customers {
+            Some(p) => Some(clvr::data::read_customer_table(p, None)?),
+            None => None,
+        };
+        let cutoffs = args.churn_log.cutoffs(&log, &spec);
+        let model = clvr::churn::train_from_log(
+            &log,
+            &cutoffs,
+            &spec,
+            table.as_ref(),
+            args.churn_classifier.classifier,
+            &args.churn_classifier.options()?,
+        )?;
+        Some((model, report, t0.elapsed().as_secs_f64()))
+    } else {
+        if args.churn_log.events.is_some() || args.churn_log.customers.is_some() {
+            return Err(usage(
+                "--events and --customers feed the churn classifier: add --churn".into(),
+            )
+            .into());
+        }
+        None
+    };
     drop(tx);
     let t_summary = start.elapsed().as_secs_f64() - t_load;
     let quiet = args.output_opts.quiet;
@@ -133,7 +173,15 @@ pub fn run(mut args: TrainArgs) -> Result<(), Failure> {
             discount_rate: args.discount_rate,
             margin: args.margin,
         },
-        inputs: vec![path.clone()],
+        inputs: std::iter::once(path.clone())
+            .chain(
+                [&args.churn_log.events, &args.churn_log.customers]
+                    .into_iter()
+                    .flatten()
+                    .filter(|_| args.churn)
+                    .cloned(),
+            )
+            .collect(),
     };
     let mut trained = train(&summary, &load, &opts)?;
     trained.stage_seconds.insert("load", t_load);
@@ -155,6 +203,10 @@ pub fn run(mut args: TrainArgs) -> Result<(), Failure> {
             s.fit.message
         )
         .into());
+    }
+    if let Some((model, _, seconds)) = &churn {
+        file.churn_model = Some(serde_json::to_value(model).map_err(anyhow::Error::from)?);
+        trained.stage_seconds.insert("churn", *seconds);
     }
     let registry = Registry::new(&args.registry);
     let written = registry.save(&mut file)?;
@@ -183,6 +235,10 @@ pub fn run(mut args: TrainArgs) -> Result<(), Failure> {
             }
         } else {
             s += "spend      none (no amount column): the model scores purchases and P(alive), not CLV\n";
+        }
+        if let Some((model, report, _)) = &churn {
+            s += &super::churn::describe_events(report);
+            s += &super::churn::describe_churn_model(model);
         }
         s += &format!(
             "model      {} written to {} in {:.2}s\n",

@@ -155,7 +155,9 @@ fn read_table_with_ids(
         };
         table.index = table.ids.iter().cloned().zip(0..).collect();
         for name in &names {
-            table.columns.push((name.clone(), typed_column(&raw, name, &table)?));
+            table
+                .columns
+                .push((name.clone(), typed_column(&raw, name, &table)?));
         }
         return Ok(table);
     }

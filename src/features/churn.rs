@@ -311,6 +311,11 @@ impl CustomerLog {
         ))
     }
 
+    /// Whether any event (in a feature family) was loaded.
+    pub fn has_events(&self) -> bool {
+        !self.ev_day.is_empty()
+    }
+
     fn purchases(&self, c: usize) -> (&[i32], &[f64]) {
         let (a, b) = (self.tx_start[c], self.tx_start[c + 1]);
         (&self.tx_day[a..b], &self.tx_amount[a..b])

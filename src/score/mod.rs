@@ -22,7 +22,7 @@ use crate::features::TimeUnit;
 use crate::models::PurchaseModel;
 use crate::models::patterns::FastHash;
 
-pub use predict::{ScoreStats, Scores, TopCustomer, predict};
+pub use predict::{ChurnStats, ScoreStats, Scores, TopCustomer, predict};
 
 /// Months in weeks as the `lifetimes` package counts them (its `freq="W"` factor).
 pub const WEEKS_PER_MONTH: f64 = 4.345;

@@ -35,6 +35,19 @@ pub struct ScoreStats {
     pub acquisition_cost_missing: Option<usize>,
     /// Settings used.
     pub clv: ClvSettings,
+    /// With a churn model: its horizon in days and the mean churn probability.
+    pub churn: Option<ChurnStats>,
+}
+
+/// Run-level facts of churn scoring.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChurnStats {
+    /// The horizon the probabilities refer to, in days.
+    pub horizon_days: i32,
+    /// Customers with a churn probability.
+    pub scored: usize,
+    /// Mean churn probability.
+    pub mean_probability: f64,
 }
 
 /// The scores table and its stats.
@@ -248,6 +261,57 @@ pub fn predict(
             population_mean_spend_customers: pop_mean_customers,
             acquisition_cost_missing: acquisition_missing,
             clv: *clv,
+            churn: None,
         },
     })
+}
+
+impl Scores {
+    /// Adds `churn_probability` and `churn_reason_1..3` (empty for customers the churn
+    /// model did not score, e.g. cancelled contracts) by customer id.
+    pub fn attach_churn(
+        &mut self,
+        churn: &crate::churn::ChurnScores,
+        horizon_days: i32,
+    ) -> Result<(), FeatureError> {
+        let index: std::collections::HashMap<&str, usize> = churn
+            .ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| (id.as_str(), i))
+            .collect();
+        let ids = self.df.column("customer_id")?.str()?.clone();
+        let rows: Vec<Option<usize>> = ids
+            .iter()
+            .map(|id| id.and_then(|id| index.get(id).copied()))
+            .collect();
+        let prob = Float64Chunked::from_iter_options(
+            "churn_probability".into(),
+            rows.iter().map(|r| r.map(|r| churn.probability[r])),
+        );
+        self.df.with_column(prob.into_column())?;
+        for k in 0..3 {
+            let col = StringChunked::from_iter_options(
+                format!("churn_reason_{}", k + 1).as_str().into(),
+                rows.iter()
+                    .map(|r| r.and_then(|r| churn.reasons[r].get(k).map(String::as_str))),
+            );
+            self.df.with_column(col.into_column())?;
+        }
+        let scored: Vec<f64> = rows
+            .iter()
+            .flatten()
+            .map(|&r| churn.probability[r])
+            .collect();
+        self.stats.churn = Some(ChurnStats {
+            horizon_days,
+            scored: scored.len(),
+            mean_probability: if scored.is_empty() {
+                0.0
+            } else {
+                scored.iter().sum::<f64>() / scored.len() as f64
+            },
+        });
+        Ok(())
+    }
 }

@@ -60,11 +60,29 @@ fn labels_must_have_two_values() {
     let dir = scratch("churn-label");
     let t = dir.join("t.csv");
     std::fs::write(&t, "x,label\n1,a\n2,b\n3,c\n4,a\n").unwrap();
-    let run = clvr(&["churn", "train", "--table", t.to_str().unwrap(), "--label", "label"])
-        .expect_code(2);
+    let run = clvr(&[
+        "churn",
+        "train",
+        "--table",
+        t.to_str().unwrap(),
+        "--label",
+        "label",
+    ])
+    .expect_code(2);
     assert!(run.stderr.contains("3 distinct value"), "{}", run.stderr);
-    let run = clvr(&["churn", "train", "--table", t.to_str().unwrap(), "--label", "nope"])
-        .expect_code(2);
-    assert!(run.stderr.contains("no label column 'nope'"), "{}", run.stderr);
+    let run = clvr(&[
+        "churn",
+        "train",
+        "--table",
+        t.to_str().unwrap(),
+        "--label",
+        "nope",
+    ])
+    .expect_code(2);
+    assert!(
+        run.stderr.contains("no label column 'nope'"),
+        "{}",
+        run.stderr
+    );
     std::fs::remove_dir_all(dir).unwrap();
 }
