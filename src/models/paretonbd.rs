@@ -403,6 +403,63 @@ impl Likelihood for ParetoNbdLikelihood<'_> {
     }
 }
 
+impl ParetoNbd {
+    /// DERT(δ | x, t_x, T): discounted expected residual transactions of a customer with
+    /// history (x, t_x, T), with continuous discount rate `delta` = δ per time unit of the
+    /// data (e.g. ln(1.15)/52 per week for 15% a year): the present value at T of the
+    /// customer's transactions after T, each discounted by e^(−δ·(time after T)). Unit:
+    /// transactions (multiply by the expected margin per transaction for a residual CLV).
+    ///
+    /// Fader, Hardie & Lee (2005), "RFM and CLV: Using Iso-Value Curves for Customer Base
+    /// Analysis", *Journal of Marketing Research* 42(4), 415–430 (the same expression is
+    /// implemented in the BTYD R package's `pnbd.DERT`):
+    ///
+    /// DERT = α^r β^s δ^(s−1) Γ(r+x+1) U(s, s; δ(β+T))
+    ///        / [Γ(r) (α+T)^(r+x+1) L(r, α, s, β | x, t_x, T)],
+    ///
+    /// with U Tricomi's confluent hypergeometric function and L the individual likelihood
+    /// ([`ParetoNbd::log_likelihood_one`]). Evaluated in the equivalent form
+    ///
+    /// DERT = P(alive | x, t_x, T) · (r+x)/(α+T) · (β+T) · G(1−s, δ(β+T)),
+    /// G(a, z) = eᶻ z⁻ᵃ Γ(a, z) = ∫_0^∞ e^(−zu) (1+u)^(a−1) du = z^(s−1) U(s, s; z),
+    ///
+    /// which is the definition ∫_0^∞ e^(−δt) E[λ · 1{alive at T+t} | x, t_x, T] dt taken
+    /// directly: given alive at T the posteriors are λ ~ Gamma(r+x, α+T) and μ ~ Gamma(s, β+T),
+    /// independent, so DERT = P(alive) · E[λ] · E[1/(δ+μ)], and E[1/(δ+μ)] = ∫_0^∞ e^(−δt)
+    /// ((β+T)/(β+T+t))^s dt = (β+T) G(1−s, δ(β+T)). All factors are taken in log space
+    /// (through [`super::special::ln_upper_gamma_scaled`] and the likelihood's two parts), so
+    /// large x or small δ cannot overflow, and nothing cancels.
+    ///
+    /// Values of δ: for δ > 0 the result is finite and positive (it decreases with δ, grows
+    /// like δ^(s−1) as δ → 0 when s < 1 and like ln(1/δ) when s = 1). δ = 0 gives the
+    /// undiscounted limit, the expected number of all future transactions: P(alive) (r+x)
+    /// (β+T) / ((α+T)(s−1)) for s > 1, and +inf for s ≤ 1 (lifetimes too heavy-tailed for a
+    /// finite total). δ < 0 gives +inf, the value of the defining integral (the weights
+    /// e^(−δt) outgrow every posterior survival curve); δ = +inf gives 0. `NaN` only if an
+    /// input is `NaN`; no panic. Callers who take δ from users should require δ > 0.
+    ///
+    /// The other inputs must satisfy the model's usual preconditions (valid parameters,
+    /// 0 ≤ t_x ≤ T, x ≥ 0, t_x = 0 when x = 0), as for [`PurchaseModel::p_alive`].
+    pub fn dert(&self, delta: f64, x: f64, t_x: f64, t: f64) -> f64 {
+        let ParetoNbd { r, alpha, s, beta } = *self;
+        if delta.is_nan() {
+            return f64::NAN;
+        }
+        if delta < 0.0 {
+            return f64::INFINITY;
+        }
+        let b = beta + t;
+        // ln E[1/(δ+μ)] − ln(β+T); +inf at δ = 0 when s ≤ 1, −inf at δ = +inf.
+        let ln_g = super::special::ln_upper_gamma_scaled(1.0 - s, delta * b);
+        if ln_g == f64::INFINITY {
+            return f64::INFINITY;
+        }
+        let (alive, died) = self.ln_parts(x, t_x, t);
+        let ln_p_alive = alive - log_sum_exp(alive, died);
+        (ln_p_alive + (r + x).ln() - (alpha + t).ln() + b.ln() + ln_g).exp()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -502,5 +559,336 @@ mod tests {
         let a = m.p_no_purchase(20.0, 0.0, 0.0, 1e-9);
         let b = m.p_purchases_new(0, 20.0);
         assert!((a - b).abs() < 1e-7, "{a} vs {b}");
+    }
+}
+
+#[cfg(test)]
+mod dert_tests {
+    use super::*;
+    use crate::models::quadrature::beta_expectation;
+
+    /// CDNOW Pareto/NBD estimates (weeks).
+    const CDNOW: ParetoNbd = ParetoNbd {
+        r: 0.5533,
+        alpha: 10.5764,
+        s: 0.6061,
+        beta: 11.6691,
+    };
+
+    /// ln(1.15)/52: 15% a year, compounded continuously, per week (the f64 written out, so
+    /// that the references below are for exactly this input).
+    const D15: f64 = 0.002687729661060743;
+
+    // Rows ([r, α, s, β], [x, t_x, T], δ, DERT). mpmath 1.3.0, mp.dps = 40, computed three ways
+    // that agree to ≥ 27 significant digits (and the first also at mp.dps = 60):
+    //  A: the Fader–Hardie–Lee closed form
+    //     α^r β^s δ^(s−1) Γ(r+x+1) hyperu(s, s, δ(β+T)) / (Γ(r) (α+T)^(r+x+1) L), with L from
+    //     the FH (2005) likelihood using hyp2f1 (the value listed);
+    //  B: the definition ∫_0^∞ e^(−δt) E[λ 1{alive at T+t} | data] dt without special
+    //     functions: Γ(r+x+1)α^r/(Γ(r)(α+T)^(r+x+1)) · quad(e^(−δt) (β/(β+T+t))^s, [0, ∞]) / L,
+    //     L = Λ(T) (β/(β+T))^s + quad(Λ(u) s β^s (β+u)^(−s−1), [t_x, T]),
+    //     Λ(c) = Γ(r+x)α^r/(Γ(r)(α+c)^(r+x)) (the λ integrals, in closed form);
+    //  C: as B with the t-integral replaced by quad over μ of the Gamma(s, β) density times
+    //     e^(−μT)/(δ+μ), i.e. P(alive) · E[λ | alive] · E[1/(δ+μ) | alive].
+    // A in mpmath, every input mpf(f64 value):
+    //   F(t) = hyp2f1(r+s+x, s+1, r+s+x+1, (al-be)/(al+t)) / (al+t)**(r+s+x)   if al >= be,
+    //          hyp2f1(r+s+x, r+x, r+s+x+1, (be-al)/(be+t)) / (be+t)**(r+s+x)   otherwise;
+    //   L = exp(loggamma(r+x) - loggamma(r)) * al**r * be**s
+    //       * ((al+T)**-(r+x) * (be+T)**-s + s/(r+s+x) * (F(tx) - F(T)));
+    //   DERT = al**r * be**s * d**(s-1) * exp(loggamma(r+x+1) - loggamma(r))
+    //          * hyperu(s, s, d*(be+T)) / ((al+T)**(r+x+1) * L).
+    // Rows: CDNOW customers at 15% a year; one of them at δ = 1e-4 and 0.05; x = 10⁴ with
+    // t_x = 38 (P(alive) ≈ e^−166) and 38.85 (P(alive) ≈ 0.9996); s = 1 exactly; α > β with
+    // s = 2.5; s = 20 with β + T ≈ 10⁴; s = 0.05.
+    const DERT_REFERENCE: [([f64; 4], [f64; 3], f64, f64); 14] = [
+        (
+            [0.5533, 10.5764, 0.6061, 11.6691],
+            [0.0, 0.0, 38.86],
+            0.002687729661060743,
+            0.47847420721675643,
+        ),
+        (
+            [0.5533, 10.5764, 0.6061, 11.6691],
+            [2.0, 30.43, 38.86],
+            0.002687729661060743,
+            6.501656310824101,
+        ),
+        (
+            [0.5533, 10.5764, 0.6061, 11.6691],
+            [26.0, 35.71, 38.86],
+            0.002687729661060743,
+            70.17795191262135,
+        ),
+        (
+            [0.5533, 10.5764, 0.6061, 11.6691],
+            [1.0, 5.0, 38.86],
+            0.002687729661060743,
+            1.1613699554409393,
+        ),
+        (
+            [0.5533, 10.5764, 0.6061, 11.6691],
+            [2.0, 30.43, 38.86],
+            0.0001,
+            35.45844635416536,
+        ),
+        (
+            [0.5533, 10.5764, 0.6061, 11.6691],
+            [2.0, 30.43, 38.86],
+            0.05,
+            0.7558406688311258,
+        ),
+        (
+            [0.5533, 10.5764, 0.6061, 11.6691],
+            [10000.0, 38.0, 38.86],
+            0.002687729661060743,
+            2.9523639442235533e-68,
+        ),
+        (
+            [0.5533, 10.5764, 0.6061, 11.6691],
+            [10000.0, 38.85, 38.86],
+            0.002687729661060743,
+            29287.735820749454,
+        ),
+        (
+            [0.5533, 10.5764, 1.0, 11.6691],
+            [2.0, 30.43, 38.86],
+            0.002687729661060743,
+            3.6833840693685005,
+        ),
+        (
+            [0.5533, 10.5764, 1.0, 11.6691],
+            [0.0, 0.0, 38.86],
+            0.0001,
+            0.39636088928628105,
+        ),
+        (
+            [0.8, 15.0, 2.5, 3.0],
+            [4.0, 20.0, 38.86],
+            0.002687729661060743,
+            0.13703876974078835,
+        ),
+        (
+            [0.8, 15.0, 2.5, 3.0],
+            [4.0, 20.0, 38.86],
+            0.0001,
+            0.1563227834671125,
+        ),
+        (
+            [0.8, 1.5, 20.0, 9000.0],
+            [7.0, 30.0, 52.0],
+            0.01,
+            7.268659441820393,
+        ),
+        (
+            [0.3, 2.0, 0.05, 0.5],
+            [3.0, 10.0, 60.0],
+            0.0001,
+            84.04676095431014,
+        ),
+    ];
+
+    #[test]
+    fn dert_matches_mpmath_closed_form_and_definition() {
+        assert!((D15 - 1.15f64.ln() / 52.0).abs() <= 1e-18);
+        let mut worst = 0.0f64;
+        for &([r, alpha, s, beta], [x, t_x, t], delta, want) in &DERT_REFERENCE {
+            let m = ParetoNbd { r, alpha, s, beta };
+            let got = m.dert(delta, x, t_x, t);
+            let rel = ((got - want) / want).abs();
+            // The two likelihood parts are each ≈ (r+x) ln(α+T) in magnitude, and P(alive) is
+            // their difference: its relative error is a few ulps of that, ~1e-11 at x = 10⁴.
+            let tol = 2e-13 * ((r + x) * (alpha + t).ln()).max(5.0);
+            assert!(
+                rel <= tol,
+                "{m:?} x={x} t_x={t_x} T={t} δ={delta}: {got} vs {want} (rel {rel:e})"
+            );
+            worst = worst.max(rel / tol);
+        }
+        eprintln!("dert: worst error {worst:.3} of the tolerance");
+    }
+
+    /// Test models: CDNOW, s = 1 exactly, α > β with s = 2.5, s = 20 and s = 0.05.
+    fn models() -> [ParetoNbd; 5] {
+        [
+            CDNOW,
+            ParetoNbd { s: 1.0, ..CDNOW },
+            ParetoNbd {
+                r: 0.8,
+                alpha: 15.0,
+                s: 2.5,
+                beta: 3.0,
+            },
+            ParetoNbd {
+                s: 20.0,
+                beta: 9000.0,
+                ..CDNOW
+            },
+            ParetoNbd { s: 0.05, ..CDNOW },
+        ]
+    }
+
+    const HISTORIES: [(f64, f64, f64); 5] = [
+        (0.0, 0.0, 38.86),
+        (2.0, 30.43, 38.86),
+        (26.0, 35.71, 38.86),
+        (10000.0, 38.85, 38.86),
+        (10000.0, 38.86, 38.86),
+    ];
+
+    #[test]
+    fn dert_is_the_discounted_integral_of_conditional_expected_purchases() {
+        // Integrating by parts, DERT = ∫_0^∞ e^(−δh) dE[Y(h)] = δ ∫_0^∞ e^(−δh) E[Y(h) | data] dh
+        // = E[E[Y(H) | data]] for H ~ Exponential(δ), i.e. H = −ln(1 − p)/δ, p ~ Uniform(0, 1):
+        // a check through the independent closed form of E[Y(h)] (FH 2005, eq. 27) and
+        // tanh-sinh quadrature.
+        let mut worst = 0.0f64;
+        for m in models() {
+            for &(x, t_x, t) in &HISTORIES[..3] {
+                for delta in [1e-3, D15, 0.05] {
+                    let numeric = beta_expectation(1.0, 1.0, |p: f64| {
+                        if p >= 1.0 {
+                            return 0.0; // weight ~e^−140 at the last node
+                        }
+                        let h = -(-p).ln_1p() / delta;
+                        m.conditional_expected_purchases(h, x, t_x, t)
+                    });
+                    let closed = m.dert(delta, x, t_x, t);
+                    let rel = ((closed - numeric) / closed).abs();
+                    assert!(
+                        rel < 1e-8,
+                        "{m:?} x={x} δ={delta}: {closed} vs quadrature {numeric} (rel {rel:e})"
+                    );
+                    worst = worst.max(rel);
+                }
+            }
+        }
+        eprintln!("dert vs quadrature of E[Y(h)]: worst relative difference {worst:e}");
+    }
+
+    #[test]
+    fn dert_limits_and_monotonicity_in_delta() {
+        let deltas = [
+            1e-12, 1e-9, 1e-6, 1e-4, 1e-3, D15, 0.01, 0.05, 1.0, 1e3, 1e6,
+        ];
+        for m in models() {
+            for &(x, t_x, t) in &HISTORIES {
+                // E[λ · 1{alive at T}]: the expected purchase rate just after T.
+                let rate = m.p_alive(x, t_x, t) * (m.r + x) / (m.alpha + t);
+                let b = m.beta + t;
+                let mut prev = f64::INFINITY;
+                for &delta in &deltas {
+                    let v = m.dert(delta, x, t_x, t);
+                    assert!(v.is_finite() && v > 0.0, "{m:?} x={x} δ={delta}: {v}");
+                    assert!(v < prev, "{m:?} x={x}: DERT not decreasing at δ={delta}");
+                    // E[1/(δ+μ)] < 1/δ: never more than the current rate kept forever.
+                    assert!(v * delta <= rate * (1.0 + 1e-12), "{m:?} x={x} δ={delta}");
+                    prev = v;
+                }
+                // δ → ∞: δ·DERT → P(alive) E[λ | alive], the δ-free rate at T; the relative
+                // correction is about s/(δ(β+T)) (E[δ/(δ+μ)] ≈ 1 − E[μ]/δ).
+                let d = 1e6;
+                let ratio = d * m.dert(d, x, t_x, t) / rate;
+                assert!(
+                    (ratio - 1.0).abs() <= 2.0 * m.s / (d * b) + 1e-12,
+                    "{m:?} x={x}: δ·DERT/rate = {ratio}"
+                );
+                assert_eq!(m.dert(f64::INFINITY, x, t_x, t), 0.0);
+                // δ = 0: all future transactions, undiscounted; finite only for s > 1.
+                let v0 = m.dert(0.0, x, t_x, t);
+                if m.s > 1.0 {
+                    let total = rate * b / (m.s - 1.0);
+                    assert!(((v0 - total) / total).abs() < 1e-12, "{v0} vs {total}");
+                    // = lim E[Y(h)] as h → ∞ (FH 2005, eq. 27)
+                    let far = m.conditional_expected_purchases(1e30, x, t_x, t);
+                    assert!(((v0 - far) / far).abs() < 1e-12, "{v0} vs {far}");
+                    // and DERT is continuous at δ = 0
+                    let v = m.dert(1e-12, x, t_x, t);
+                    assert!(v < v0 && (v0 - v) / v0 < 1e-9, "{v} vs {v0}");
+                } else {
+                    assert_eq!(v0, f64::INFINITY);
+                }
+                // Outside δ ≥ 0: +inf (the defining integral diverges); NaN only from NaN.
+                assert_eq!(m.dert(-D15, x, t_x, t), f64::INFINITY);
+                assert_eq!(m.dert(f64::NEG_INFINITY, x, t_x, t), f64::INFINITY);
+                assert!(m.dert(f64::NAN, x, t_x, t).is_nan());
+            }
+        }
+    }
+
+    #[test]
+    fn dert_does_not_depend_on_the_time_unit() {
+        // Weeks to days: α, β, t_x, T times 7 and δ divided by 7 leave every probability, and
+        // so DERT (a number of transactions), unchanged.
+        for m in models() {
+            let days = ParetoNbd {
+                alpha: m.alpha * 7.0,
+                beta: m.beta * 7.0,
+                ..m
+            };
+            for &(x, t_x, t) in &HISTORIES[..3] {
+                for delta in [1e-4, D15, 0.05] {
+                    let w = m.dert(delta, x, t_x, t);
+                    let d = days.dert(delta / 7.0, x, t_x * 7.0, t * 7.0);
+                    assert!(
+                        ((w - d) / w).abs() < 1e-12,
+                        "{m:?} x={x} δ={delta}: {w} vs {d}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn dert_at_s_one_for_large_x_and_tiny_delta() {
+        // s = 1 (where U(1, 1; z) = eᶻ E₁(z)) is no special case: DERT is continuous in s.
+        for &(x, t_x, t) in &HISTORIES {
+            for delta in [1e-10, 1e-4, D15, 0.05] {
+                let at = ParetoNbd { s: 1.0, ..CDNOW }.dert(delta, x, t_x, t);
+                for eps in [1e-9, -1e-9] {
+                    let near = ParetoNbd {
+                        s: 1.0 + eps,
+                        ..CDNOW
+                    }
+                    .dert(delta, x, t_x, t);
+                    assert!(
+                        ((near - at) / at).abs() < 1e-7,
+                        "x={x} δ={delta}: {near} vs {at}"
+                    );
+                }
+            }
+        }
+        // δ → 0 for s ≤ 1: DERT → ∞ like δ^(s−1) (s < 1) or ln(1/δ) (s = 1), but stays finite
+        // down to the smallest δ: (β+T) G(1−s, δ(β+T)) → (β+T)^s Γ(1−s) δ^(s−1) for s < 1,
+        // and → −ln(δ(β+T)) − γ for s = 1 (DLMF 8.7.1, 6.6.2).
+        for s in [0.05, 0.6061, 1.0] {
+            let m = ParetoNbd { s, ..CDNOW };
+            for &(x, t_x, t) in &HISTORIES {
+                let rate = m.p_alive(x, t_x, t) * (m.r + x) / (m.alpha + t);
+                let b = m.beta + t;
+                for delta in [1e-300, 1e-100, 1e-12] {
+                    let v = m.dert(delta, x, t_x, t);
+                    assert!(v.is_finite() && v > 0.0, "s={s} x={x} δ={delta}: {v}");
+                    let lead = if s < 1.0 {
+                        rate * b.powf(s) * ln_gamma(1.0 - s).exp() * delta.powf(s - 1.0)
+                    } else {
+                        rate * b * (-(delta * b).ln() - 0.5772156649015329)
+                    };
+                    // The next terms are relatively O((δb)^(1−s) + δb) for s < 1 and
+                    // O(δb) for s = 1.
+                    let z = delta * b;
+                    let next = if s < 1.0 { z.powf(1.0 - s) + z } else { z };
+                    let tol = 2.0 * next + 1e-11;
+                    let rel = ((v - lead) / lead).abs();
+                    assert!(rel < tol, "s={s} x={x} δ={delta}: {v} vs {lead}");
+                }
+            }
+        }
+        // x = 10⁴ bought at T: P(alive) ≈ 1, DERT ≈ E[λ] E[1/(δ+μ)] ≈ 204 purchases a week
+        // kept for about a discounted lifetime.
+        let v = CDNOW.dert(D15, 10000.0, 38.86, 38.86);
+        let pa = CDNOW.p_alive(10000.0, 38.86, 38.86);
+        assert!(pa > 0.99 && v.is_finite(), "{pa} {v}");
+        let want = 29287.735820749454 / CDNOW.p_alive(10000.0, 38.85, 38.86) * pa;
+        assert!(((v - want) / want).abs() < 1e-10, "{v} vs {want}");
     }
 }
