@@ -138,6 +138,13 @@ pub trait PurchaseModel {
     /// Probability of no purchase in (t, t + horizon] for a customer known to be alive at `t`
     /// after `x` repeat purchases (they may still drop out, silently, during the horizon).
     fn p_no_purchase_if_alive(&self, horizon: f64, x: f64, t: f64) -> f64;
+    /// Discounted expected residual transactions of a customer known to be alive at `t`
+    /// after `x` repeat purchases, with continuous discounting at rate `delta` > 0 per time
+    /// unit: ∫_0^∞ e^(−δτ) E[purchase rate at t + τ | alive at t] dτ. `None` for models
+    /// without a closed form (Pareto/NBD has one; times P(alive) it is the customer's DERT).
+    fn dert_if_alive(&self, _delta: f64, _x: f64, _t: f64) -> Option<f64> {
+        None
+    }
     /// Expected purchases in (t, t + horizon] given the history: E[Y(horizon) | x, t_x, t].
     fn conditional_expected_purchases(&self, horizon: f64, x: f64, t_x: f64, t: f64) -> f64 {
         self.p_alive(x, t_x, t) * self.expected_purchases_if_alive(horizon, x, t)

@@ -214,6 +214,19 @@ impl PurchaseModel for ParetoNbd {
         expected_alive_rate_window((r + x) / (alpha + t), beta + t, s, h)
     }
 
+    /// (r+x)/(α+T) · (β+T) · G(1−s, δ(β+T)): the factor of P(alive) in [`ParetoNbd::dert`]
+    /// (Fader, Hardie & Lee 2005), `None` when it is not finite (δ ≤ 0 with s ≤ 1).
+    fn dert_if_alive(&self, delta: f64, x: f64, t: f64) -> Option<f64> {
+        let ParetoNbd { r, alpha, s, beta } = *self;
+        if !(delta > 0.0) {
+            return None;
+        }
+        let b = beta + t;
+        let ln_g = super::special::ln_upper_gamma_scaled(1.0 - s, delta * b);
+        let v = ((r + x).ln() - (alpha + t).ln() + b.ln() + ln_g).exp();
+        v.is_finite().then_some(v)
+    }
+
     /// P(no purchase in (T, T+h] | alive, x, T): alive and silent through h, or died at u < h
     /// silent until then; with posteriors λ ~ Gamma(r+x, α+T), μ ~ Gamma(s, β+T):
     /// `A^p B^s [(A+h)^−p (B+h)^−s + s (I(A,B,p,s+1,0) − I(A,B,p,s+1,h))]`,

@@ -91,6 +91,12 @@ pub struct ClvSettings {
 }
 
 impl ClvSettings {
+    /// The continuous discount rate per time unit equivalent to `discount_rate` per step,
+    /// ln(1 + d) / step; `None` without discounting.
+    pub fn continuous_rate(&self) -> Option<f64> {
+        (self.discount_rate > 0.0).then(|| self.discount_rate.ln_1p() / self.step)
+    }
+
     /// Number of steps (at least 1).
     pub fn steps(&self) -> usize {
         ((self.horizon / self.step).round() as usize).max(1)
@@ -109,6 +115,10 @@ pub struct PatternScore {
     /// Σ_k (E[Y(k s)] − E[Y((k−1) s)]) / (1+d)^k: discounted expected purchases, which
     /// times spend × margin is the CLV.
     pub discounted_purchases: f64,
+    /// The closed-form DERT over an unbounded horizon with continuous discounting at
+    /// δ = ln(1 + d) / s per time unit (the same rate as the stepwise CLV), for models that
+    /// have one (Pareto/NBD); `None` otherwise.
+    pub dert: Option<f64>,
 }
 
 /// What an alive customer with a given (x, T) is expected to do over the horizon.
@@ -117,6 +127,7 @@ struct AliveCurve {
     expected_purchases: f64,
     p_no_purchase: f64,
     discounted_purchases: f64,
+    dert: Option<f64>,
 }
 
 /// Scores every customer. P(alive) is computed once per distinct (x, t_x, T); the horizon
@@ -154,6 +165,7 @@ pub fn score_patterns(
     // The horizon is usually a whole number of steps: then the last cumulative value is the
     // horizon's expectation.
     let whole = (k as f64 * clv.step - clv.horizon).abs() <= 1e-9 * clv.horizon;
+    let delta = clv.continuous_rate();
     let curves: Vec<AliveCurve> = pairs
         .par_iter()
         .map(|&(x, t)| {
@@ -172,6 +184,7 @@ pub fn score_patterns(
                 },
                 p_no_purchase: model.p_no_purchase_if_alive(clv.horizon, x, t),
                 discounted_purchases: disc,
+                dert: delta.and_then(|d| model.dert_if_alive(d, x, t)),
             }
         })
         .collect();
@@ -185,6 +198,7 @@ pub fn score_patterns(
                 expected_purchases: pa * c.expected_purchases,
                 p_no_purchase: (1.0 - pa + pa * c.p_no_purchase).clamp(0.0, 1.0),
                 discounted_purchases: pa * c.discounted_purchases,
+                dert: c.dert.map(|d| pa * d),
             }
         })
         .collect();
@@ -310,6 +324,19 @@ mod tests {
                         g.p_no_purchase,
                         g.discounted_purchases,
                     ];
+                    // DERT: only Pareto/NBD has the closed form; it must be
+                    // ParetoNbd::dert (checked against mpmath) at δ = ln(1+d)/step.
+                    match g.dert {
+                        Some(d) => {
+                            let delta = settings.continuous_rate().unwrap();
+                            let w = pnbd.dert(delta, xi, txi, ti);
+                            assert!((d - w).abs() <= 1e-12 * w, "row {i}: DERT {d} vs {w}");
+                        }
+                        None => assert!(!std::ptr::eq(
+                            m as *const _ as *const u8,
+                            &pnbd as *const _ as *const u8
+                        )),
+                    }
                     for (h, w) in have.iter().zip(want) {
                         assert!(
                             (h - w).abs() <= 1e-12 * w.abs().max(1e-3),

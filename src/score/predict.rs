@@ -157,6 +157,12 @@ pub fn predict(
         scores.iter().map(|s| s.p_no_purchase).collect(),
     ));
 
+    if scores.first().is_some_and(|s| s.dert.is_some()) {
+        cols.push(
+            Float64Chunked::from_iter_options("dert".into(), scores.iter().map(|s| s.dert))
+                .into_column(),
+        );
+    }
     let mut total_clv = None;
     let mut mean_clv = None;
     let mut top20 = None;
@@ -195,7 +201,7 @@ pub fn predict(
         total_clv = Some(total);
         mean_clv = Some(if n > 0 { total / n as f64 } else { 0.0 });
         top20 = Some(top_share(&values, 0.2));
-        cols.push(f64col("expected_avg_spend", spend));
+        cols.push(f64col("expected_avg_spend", spend.clone()));
         cols.push(
             StringChunked::from_iter_values("spend_source".into(), source.into_iter())
                 .into_column(),
@@ -226,6 +232,18 @@ pub fn predict(
                 Float64Chunked::from_iter_options(
                     "clv_to_cac".into(),
                     values.iter().zip(cac).map(|(v, c)| c.map(|c| v / c)),
+                )
+                .into_column(),
+            );
+        }
+        if scores.first().is_some_and(|s| s.dert.is_some()) {
+            let dert: Vec<Option<f64>> = scores.iter().map(|s| s.dert).collect();
+            cols.push(
+                Float64Chunked::from_iter_options(
+                    "residual_value".into(),
+                    dert.iter()
+                        .zip(&spend)
+                        .map(|(d, sp)| d.map(|d| d * sp * clv.margin)),
                 )
                 .into_column(),
             );
