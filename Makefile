@@ -17,7 +17,7 @@ build:
 demo: build
 	@mkdir -p $(DEMO_OUT)
 	$(BIN) train --transactions datasets/cdnow/CDNOW_master.txt --name cdnow \
-	    --registry $(DEMO_OUT)/models --time-unit week
+	    --registry $(DEMO_OUT)/models --time-unit week --churn
 	@echo
 	$(BIN) predict --model cdnow --registry $(DEMO_OUT)/models \
 	    --transactions datasets/cdnow/CDNOW_master.txt \
