@@ -161,6 +161,16 @@ fn select_rows(x: &Array2<f64>, rows: &[usize]) -> Array2<f64> {
     x.select(Axis(0), rows)
 }
 
+/// What [`fit_and_evaluate`] returns: encoder, classifier, encoder notes, training and
+/// validation metrics.
+type Fitted = (
+    EncoderSpec,
+    Classifier,
+    Vec<String>,
+    ClassificationReport,
+    Option<ClassificationReport>,
+);
+
 /// Fits encoder and classifier on `train`, evaluates on `validation`.
 fn fit_and_evaluate(
     columns: &[(String, RawColumn)],
@@ -169,16 +179,7 @@ fn fit_and_evaluate(
     validation: &[usize],
     kind: ClassifierKind,
     opts: &ChurnOptions,
-) -> Result<
-    (
-        EncoderSpec,
-        Classifier,
-        Vec<String>,
-        ClassificationReport,
-        Option<ClassificationReport>,
-    ),
-    ChurnError,
-> {
+) -> Result<Fitted, ChurnError> {
     let (spec, notes) = encode::fit(columns, train)?;
     let (x, _report) = encode::transform(&spec, columns)?;
     let xt = select_rows(&x, train);
@@ -259,17 +260,34 @@ fn append(into: &mut Vec<(String, RawColumn)>, more: Vec<(String, RawColumn)>) {
     }
 }
 
-/// Trains on snapshots of a customer log at `cutoffs` (sorted; the last is the validation
-/// set when there are two or more). `table`: a customers table whose other columns become
-/// static features.
-pub fn train_from_log(
+/// Stacked snapshots of a customer log: the feature table, labels, and which rows train and
+/// which validate.
+#[derive(Debug, Clone)]
+pub struct TrainingSet {
+    /// Feature columns (one row per customer per cutoff).
+    pub columns: Vec<(String, RawColumn)>,
+    /// Churned or not, per row.
+    pub labels: Vec<bool>,
+    /// Training rows.
+    pub train: Vec<usize>,
+    /// Validation rows (the last cutoff, when there are several).
+    pub validation: Vec<usize>,
+    /// The cutoffs, sorted.
+    pub cutoffs: Vec<NaiveDate>,
+    /// The validation cutoff.
+    pub validation_cutoff: Option<NaiveDate>,
+    /// Customers-table columns included.
+    pub static_columns: Vec<String>,
+}
+
+/// Builds the training set: at each cutoff (sorted), the customers at risk, their features
+/// from data on or before it, and their labels after it.
+pub fn training_set(
     log: &CustomerLog,
     cutoffs: &[NaiveDate],
     spec: &ChurnFeatureSpec,
     table: Option<&CustomerTable>,
-    kind: ClassifierKind,
-    opts: &ChurnOptions,
-) -> Result<ChurnModel, ChurnError> {
+) -> Result<TrainingSet, ChurnError> {
     let mut cutoffs = cutoffs.to_vec();
     cutoffs.sort();
     cutoffs.dedup();
@@ -287,50 +305,86 @@ pub fn train_from_log(
     let static_names: Vec<String> = table
         .map(|t| t.columns.iter().map(|(n, _)| n.clone()).collect())
         .unwrap_or_default();
-    let mut columns: Vec<(String, RawColumn)> = Vec::new();
-    let mut labels = Vec::new();
-    let mut train = Vec::new();
-    let mut validation = Vec::new();
-    let validation_cutoff = (cutoffs.len() >= 2).then(|| *cutoffs.last().unwrap());
-    for c in &cutoffs {
-        let day = day_of_date(*c);
+    let mut set = TrainingSet {
+        columns: Vec::new(),
+        labels: Vec::new(),
+        train: Vec::new(),
+        validation: Vec::new(),
+        validation_cutoff: (cutoffs.len() >= 2).then(|| *cutoffs.last().unwrap()),
+        cutoffs,
+        static_columns: static_names,
+    };
+    for c in set.cutoffs.clone() {
+        let day = day_of_date(c);
         let rows = log.population(day, spec.label);
         let y = log.labels(&rows, day, spec)?;
-        let start = labels.len();
-        labels.extend(y);
-        let idx = start..labels.len();
-        if Some(*c) == validation_cutoff {
-            validation.extend(idx);
+        let start = set.labels.len();
+        set.labels.extend(y);
+        let idx = start..set.labels.len();
+        if Some(c) == set.validation_cutoff {
+            set.validation.extend(idx);
         } else {
-            train.extend(idx);
+            set.train.extend(idx);
         }
         append(
-            &mut columns,
-            log_features(log, &rows, day, spec, table, &static_names),
+            &mut set.columns,
+            log_features(log, &rows, day, spec, table, &set.static_columns),
         );
     }
-    check_two_classes(&labels, &train, "training")?;
-    let (encoder, classifier, notes, train_metrics, validation_metrics) =
-        fit_and_evaluate(&columns, &labels, &train, &validation, kind, opts)?;
+    Ok(set)
+}
+
+/// Fits the encoder and classifier on a training set and evaluates them.
+pub fn fit_training_set(
+    set: &TrainingSet,
+    spec: &ChurnFeatureSpec,
+    uses_events: bool,
+    kind: ClassifierKind,
+    opts: &ChurnOptions,
+) -> Result<ChurnModel, ChurnError> {
+    check_two_classes(&set.labels, &set.train, "training")?;
+    let (encoder, classifier, notes, train_metrics, validation_metrics) = fit_and_evaluate(
+        &set.columns,
+        &set.labels,
+        &set.train,
+        &set.validation,
+        kind,
+        opts,
+    )?;
     Ok(ChurnModel {
         source: ChurnSource::Log {
             spec: spec.clone(),
-            static_columns: static_names,
-            uses_events: log.has_events(),
+            static_columns: set.static_columns.clone(),
+            uses_events,
         },
         encoder,
         classifier,
         training: ChurnTraining {
-            cutoffs,
-            validation_cutoff,
-            train_rows: train.len(),
-            train_positive: train.iter().filter(|&&i| labels[i]).count(),
-            validation_rows: validation.len(),
+            cutoffs: set.cutoffs.clone(),
+            validation_cutoff: set.validation_cutoff,
+            train_rows: set.train.len(),
+            train_positive: set.train.iter().filter(|&&i| set.labels[i]).count(),
+            validation_rows: set.validation.len(),
             notes,
             train_metrics,
             validation_metrics,
         },
     })
+}
+
+/// Trains on snapshots of a customer log at `cutoffs` (sorted; the last is the validation
+/// set when there are two or more). `table`: a customers table whose other columns become
+/// static features.
+pub fn train_from_log(
+    log: &CustomerLog,
+    cutoffs: &[NaiveDate],
+    spec: &ChurnFeatureSpec,
+    table: Option<&CustomerTable>,
+    kind: ClassifierKind,
+    opts: &ChurnOptions,
+) -> Result<ChurnModel, ChurnError> {
+    let set = training_set(log, cutoffs, spec, table)?;
+    fit_training_set(&set, spec, log.has_events(), kind, opts)
 }
 
 fn check_two_classes(labels: &[bool], rows: &[usize], what: &str) -> Result<(), ChurnError> {

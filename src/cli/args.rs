@@ -243,7 +243,7 @@ fn parse_class_weight(s: &str) -> Result<clvr::models::logistic::ClassWeight, St
 impl ChurnArgs {
     /// The classifier options, checked.
     pub fn options(&self) -> Result<clvr::churn::ChurnOptions, anyhow::Error> {
-        if !(self.l2_c > 0.0) {
+        if self.l2_c.is_nan() || self.l2_c <= 0.0 {
             return Err(clvr::data::DataError::Invalid(format!(
                 "--l2-c {}: C must be > 0",
                 self.l2_c

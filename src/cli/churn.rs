@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use clap::{Args, Subcommand};
-use clvr::churn::{ChurnModel, Classifier, train_from_log, train_from_table};
+use clvr::churn::{ChurnModel, Classifier, train_from_table};
 use clvr::data::{LoadOptions, read_customer_table, read_feature_table, write_atomic};
 use clvr::evaluate::classification::ClassificationReport;
 use clvr::features::TimeUnit;
@@ -88,6 +88,69 @@ pub struct ChurnLogArgs {
     #[arg(long, value_name = "DATE,...", value_delimiter = ',', value_parser = parse_date)]
     pub cutoffs: Vec<chrono::NaiveDate>,
 
+    /// Trailing feature windows in days.
+    #[arg(
+        long,
+        value_name = "DAYS,...",
+        value_delimiter = ',',
+        default_value = "30,90,180,365"
+    )]
+    pub windows: Vec<i32>,
+
+    /// Event types counted as complaints.
+    #[arg(
+        long,
+        value_name = "TYPE,...",
+        value_delimiter = ',',
+        default_value = "complaint,support_ticket,refund_request"
+    )]
+    pub complaint_types: Vec<String>,
+
+    /// Event types counted as marketing sends (the denominator of open and click rates).
+    #[arg(
+        long,
+        value_name = "TYPE,...",
+        value_delimiter = ',',
+        default_value = "email_sent,email_send"
+    )]
+    pub send_types: Vec<String>,
+
+    /// Event types counted as opens.
+    #[arg(
+        long,
+        value_name = "TYPE,...",
+        value_delimiter = ',',
+        default_value = "email_open"
+    )]
+    pub open_types: Vec<String>,
+
+    /// Event types counted as clicks.
+    #[arg(
+        long,
+        value_name = "TYPE,...",
+        value_delimiter = ',',
+        default_value = "email_click"
+    )]
+    pub click_types: Vec<String>,
+
+    /// Event types counted as activity.
+    #[arg(
+        long,
+        value_name = "TYPE,...",
+        value_delimiter = ',',
+        default_value = "login,visit"
+    )]
+    pub activity_types: Vec<String>,
+
+    /// Event types that end a contract (for --churn-label contractual).
+    #[arg(
+        long,
+        value_name = "TYPE,...",
+        value_delimiter = ',',
+        default_value = "cancellation,cancel"
+    )]
+    pub cancel_types: Vec<String>,
+
     /// noncontractual (churned = no purchase in the horizon) or contractual (churned = a
     /// cancellation event in the horizon).
     #[arg(long, value_name = "KIND", default_value = "noncontractual", value_parser = parse_label_kind)]
@@ -109,9 +172,27 @@ impl ChurnLogArgs {
     pub fn spec(&self) -> Result<ChurnFeatureSpec, anyhow::Error> {
         let days = parse_duration(&self.churn_horizon, TimeUnit::Day)
             .map_err(clvr::data::DataError::Invalid)?;
+        if self.windows.is_empty() || self.windows.iter().any(|w| *w <= 0) {
+            return Err(clvr::data::DataError::Invalid(
+                "--windows: give positive numbers of days, e.g. 30,90,180,365".into(),
+            )
+            .into());
+        }
+        let mut windows = self.windows.clone();
+        windows.sort_unstable();
+        windows.dedup();
         Ok(ChurnFeatureSpec {
             horizon: days.round().max(1.0) as i32,
             label: self.churn_label,
+            windows,
+            families: clvr::features::churn::EventFamilies {
+                complaints: self.complaint_types.clone(),
+                sends: self.send_types.clone(),
+                opens: self.open_types.clone(),
+                clicks: self.click_types.clone(),
+                activity: self.activity_types.clone(),
+                cancellation: self.cancel_types.clone(),
+            },
             ..ChurnFeatureSpec::default()
         })
     }
@@ -163,6 +244,7 @@ struct ChurnReport<'a> {
     events: Option<&'a EventReport>,
     model: &'a ChurnModel,
     output: Option<&'a PathBuf>,
+    stage_seconds: std::collections::BTreeMap<&'static str, f64>,
     elapsed_seconds: f64,
 }
 
@@ -178,6 +260,7 @@ fn train(args: ChurnTrainArgs) -> Result<(), Failure> {
     let quiet = args.output_opts.quiet;
     let opts = args.classifier.options()?;
     let usage = |m: String| anyhow::Error::from(clvr::data::DataError::Invalid(m));
+    let mut stages: Vec<(&'static str, f64)> = Vec::new();
     let (model, input, events) = match (&args.table, &args.label) {
         (Some(t), Some(label)) => {
             let table = read_feature_table(t)?;
@@ -207,14 +290,24 @@ fn train(args: ChurnTrainArgs) -> Result<(), Failure> {
                 None => None,
             };
             let cutoffs = args.churn.cutoffs(&log, &spec);
-            let model = train_from_log(
-                &log,
-                &cutoffs,
+            let t_log = start.elapsed().as_secs_f64();
+            let set = clvr::churn::training_set(&log, &cutoffs, &spec, table.as_ref())?;
+            let t_features = start.elapsed().as_secs_f64() - t_log;
+            let model = clvr::churn::fit_training_set(
+                &set,
                 &spec,
-                table.as_ref(),
+                log.has_events(),
                 args.classifier.classifier,
                 &opts,
             )?;
+            stages = vec![
+                ("load_and_log", t_log),
+                ("features", t_features),
+                (
+                    "fit_and_metrics",
+                    start.elapsed().as_secs_f64() - t_log - t_features,
+                ),
+            ];
             (model, path.display().to_string(), Some(report))
         }
     };
@@ -239,7 +332,18 @@ fn train(args: ChurnTrainArgs) -> Result<(), Failure> {
         if let Some(out) = &args.output {
             s += &format!("model      written to {}\n", out.display());
         }
-        s += &format!("elapsed    {:.2}s\n", start.elapsed().as_secs_f64());
+        s += &format!("elapsed    {:.2}s", start.elapsed().as_secs_f64());
+        if !stages.is_empty() {
+            s += &format!(
+                " ({})",
+                stages
+                    .iter()
+                    .map(|(k, v)| format!("{k} {v:.2}s"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+        s += "\n";
         eprint!("{s}");
     }
     if args.output_opts.json {
@@ -249,6 +353,7 @@ fn train(args: ChurnTrainArgs) -> Result<(), Failure> {
             events: events.as_ref(),
             model: &model,
             output: args.output.as_ref(),
+            stage_seconds: stages.iter().copied().collect(),
             elapsed_seconds: start.elapsed().as_secs_f64(),
         };
         print_stdout(&serde_json::to_string_pretty(&report).map_err(anyhow::Error::from)?)?;
@@ -339,7 +444,18 @@ pub fn describe_churn_model(m: &ChurnModel) -> String {
             100.0 * v.top.get(1).map_or(0.0, |t| t.capture)
         );
     }
-    for n in &t.notes {
+    // One line for the dropped features (many, without an events log), one per other note.
+    let (dropped, other): (Vec<&String>, Vec<&String>) =
+        t.notes.iter().partition(|n| n.starts_with("dropped `"));
+    if !dropped.is_empty() {
+        let names: Vec<&str> = dropped.iter().filter_map(|n| n.split('`').nth(1)).collect();
+        s += &format!(
+            "  note: dropped {} constant or all-missing features: {}\n",
+            names.len(),
+            names.join(", ")
+        );
+    }
+    for n in other {
         s += &format!("  note: {n}\n");
     }
     if let Classifier::Logistic(l) = &m.classifier {

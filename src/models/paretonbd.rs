@@ -218,7 +218,7 @@ impl PurchaseModel for ParetoNbd {
     /// (Fader, Hardie & Lee 2005), `None` when it is not finite (δ ≤ 0 with s ≤ 1).
     fn dert_if_alive(&self, delta: f64, x: f64, t: f64) -> Option<f64> {
         let ParetoNbd { r, alpha, s, beta } = *self;
-        if !(delta > 0.0) {
+        if delta.is_nan() || delta <= 0.0 {
             return None;
         }
         let b = beta + t;

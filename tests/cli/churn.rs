@@ -86,3 +86,49 @@ fn labels_must_have_two_values() {
     );
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn log_snapshots_count_odd_events_and_refuse_censored_labels() {
+    let dir = scratch("churn-log");
+    let ev = dir.join("events.csv");
+    std::fs::write(
+        &ev,
+        "customer_id,timestamp,event_type\n00001,1997-02-01,complaint\n\
+         00002,1997-03-01T10:00:00,email_sent\n00002,1997-03-02,email_open\n\
+         99999,1997-03-01,login\n00003,1997-04-01,fax\n",
+    )
+    .unwrap();
+    let base = [
+        "churn",
+        "train",
+        "--transactions",
+        "datasets/cdnow/CDNOW_master.txt",
+        "--events",
+        ev.to_str().unwrap(),
+    ];
+    let with = |extra: &[&str]| -> Vec<String> {
+        base.iter().chain(extra).map(|s| s.to_string()).collect()
+    };
+    let j = clvr(&with(&[
+        "--cutoffs",
+        "1997-09-30,1997-12-31",
+        "--json",
+        "-q",
+    ]))
+    .expect_code(0)
+    .json();
+    assert_eq!(j["events"]["unknown_customer_events"], 1);
+    assert_eq!(j["events"]["unmapped_types"][0][0], "fax");
+    assert_eq!(j["model"]["training"]["validation_cutoff"], "1997-12-31");
+    // A label window past the data end (1998-06-30) would be censored.
+    let run = clvr(&with(&["--cutoffs", "1998-05-31"])).expect_code(2);
+    assert!(run.stderr.contains("censored"), "{}", run.stderr);
+    // A cutoff before any data.
+    let run = clvr(&with(&["--cutoffs", "1996-01-01,1997-06-30"])).expect_code(2);
+    assert!(
+        run.stderr.contains("before the first day"),
+        "{}",
+        run.stderr
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
