@@ -311,18 +311,27 @@ pub fn run(mut args: PredictArgs) -> Result<(), Failure> {
             let top = scores.top_by_clv(n)?;
             if !top.is_empty() {
                 s += &format!(
-                    "top {n} by CLV\n  {:<12} {:>5} {:>8} {:>10} {:>10} {:>10}\n",
-                    "customer", "x", "P(alive)", "E[purch.]", "E[spend]", "CLV"
+                    "top {n} by CLV\n  {:<12} {:>5} {:>8} {:>10} {:>10} {:>10}{}\n",
+                    "customer",
+                    "x",
+                    "P(alive)",
+                    "E[purch.]",
+                    "E[spend]",
+                    "CLV",
+                    if st.churn.is_some() { "  P(churn)" } else { "" }
                 );
                 for t in &top {
                     s += &format!(
-                        "  {:<12} {:>5} {:>8.3} {:>10.2} {:>10.2} {:>10.2}\n",
+                        "  {:<12} {:>5} {:>8.3} {:>10.2} {:>10.2} {:>10.2}{}\n",
                         t.customer_id,
                         t.frequency,
                         t.p_alive,
                         t.expected_purchases,
                         t.expected_avg_spend,
-                        t.clv
+                        t.clv,
+                        t.churn_probability
+                            .map(|p| format!(" {p:>9.3}"))
+                            .unwrap_or_default()
                     );
                 }
             }

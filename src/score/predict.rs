@@ -74,6 +74,8 @@ pub struct TopCustomer {
     pub expected_avg_spend: f64,
     /// CLV.
     pub clv: f64,
+    /// P(churn), with a churn model.
+    pub churn_probability: Option<f64>,
 }
 
 impl Scores {
@@ -95,6 +97,10 @@ impl Scores {
             f("expected_avg_spend")?,
         );
         let freq = self.df.column("frequency")?.i64()?;
+        let churn: Option<Vec<Option<f64>>> = match self.df.column("churn_probability") {
+            Ok(c) => Some(c.f64()?.iter().collect()),
+            Err(_) => None,
+        };
         Ok(order
             .into_iter()
             .take(n)
@@ -105,6 +111,7 @@ impl Scores {
                 expected_purchases: ep[i],
                 expected_avg_spend: sp[i],
                 clv: clv[i],
+                churn_probability: churn.as_ref().and_then(|c| c[i]),
             })
             .collect())
     }
