@@ -31,6 +31,7 @@ bench: build
 	bash benches/summarize.sh
 	bash benches/fit.sh
 	bash benches/train_predict.sh
+	bash benches/churn.sh
 
 lint:
 	$(CARGO) fmt --all -- --check
