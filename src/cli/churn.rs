@@ -84,9 +84,18 @@ pub struct ChurnLogArgs {
     pub churn_horizon: String,
 
     /// Snapshot cutoffs, comma-separated dates; the last is the out-of-time validation
-    /// set. Default: 3 cutoffs one horizon apart, the last one horizon before the data end.
+    /// set. Default: a rolling series of --cutoff-count cutoffs --cutoff-step apart, the
+    /// last one horizon before the data end.
     #[arg(long, value_name = "DATE,...", value_delimiter = ',', value_parser = parse_date)]
     pub cutoffs: Vec<chrono::NaiveDate>,
+
+    /// Without --cutoffs: how many rolling cutoffs.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub cutoff_count: usize,
+
+    /// Without --cutoffs: the step between rolling cutoffs (default: the churn horizon).
+    #[arg(long, value_name = "DURATION")]
+    pub cutoff_step: Option<String>,
 
     /// Trailing feature windows in days.
     #[arg(
@@ -224,16 +233,27 @@ impl ChurnLogArgs {
 
     /// The cutoffs to use: given, or three one horizon apart ending one horizon before
     /// the data end.
-    pub fn cutoffs(&self, log: &CustomerLog, spec: &ChurnFeatureSpec) -> Vec<chrono::NaiveDate> {
+    pub fn cutoffs(
+        &self,
+        log: &CustomerLog,
+        spec: &ChurnFeatureSpec,
+    ) -> Result<Vec<chrono::NaiveDate>, anyhow::Error> {
         if !self.cutoffs.is_empty() {
-            return self.cutoffs.clone();
+            return Ok(self.cutoffs.clone());
         }
+        let step = match &self.cutoff_step {
+            Some(s) => parse_duration(s, TimeUnit::Day)
+                .map_err(clvr::data::DataError::Invalid)?
+                .round()
+                .max(1.0) as i32,
+            None => spec.horizon,
+        };
         let last = log.day_range.1 - spec.horizon;
-        (0..3)
+        Ok((0..self.cutoff_count.max(1) as i32)
             .rev()
-            .map(|k| clvr::data::date_of_day(last - k * spec.horizon))
+            .map(|k| clvr::data::date_of_day(last - k * step))
             .filter(|d| clvr::data::day_of_date(*d) >= log.day_range.0)
-            .collect()
+            .collect())
     }
 }
 
@@ -289,7 +309,7 @@ fn train(args: ChurnTrainArgs) -> Result<(), Failure> {
                 Some(p) => Some(read_customer_table(p, None)?),
                 None => None,
             };
-            let cutoffs = args.churn.cutoffs(&log, &spec);
+            let cutoffs = args.churn.cutoffs(&log, &spec)?;
             let t_log = start.elapsed().as_secs_f64();
             let set = clvr::churn::training_set(&log, &cutoffs, &spec, table.as_ref())?;
             let t_features = start.elapsed().as_secs_f64() - t_log;

@@ -130,7 +130,7 @@ pub fn run(mut args: TrainArgs) -> Result<(), Failure> {
             Some(p) => Some(clvr::data::read_customer_table(p, None)?),
             None => None,
         };
-        let cutoffs = args.churn_log.cutoffs(&log, &spec);
+        let cutoffs = args.churn_log.cutoffs(&log, &spec)?;
         let model = clvr::churn::train_from_log(
             &log,
             &cutoffs,
