@@ -1,5 +1,8 @@
-//! `clvr simulate`: a seeded transaction log (and a truth file) from a chosen model.
+//! `clvr simulate`: a seeded transaction log (and a truth file) from a chosen model, and
+//! optionally an events log whose rates shift each customer's dropout hazard by known
+//! amounts (the ground truth for churn classifiers).
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use chrono::NaiveDate;
@@ -9,7 +12,7 @@ use clvr::features::TimeUnit;
 use clvr::models::bgnbd::BgNbd;
 use clvr::models::mbgnbd::MbgNbd;
 use clvr::models::paretonbd::ParetoNbd;
-use clvr::models::simulate::{SimModel, SimSpec, SpendParams, simulate};
+use clvr::models::simulate::{EventSpec, SimModel, SimSpec, SpendParams, simulate};
 use clvr::models::{ModelKind, bgnbd, paretonbd};
 use serde::Serialize;
 
@@ -68,9 +71,55 @@ pub struct SimulateArgs {
     pub output: PathBuf,
 
     /// Truth file to write: per customer the latent rates, death time, and exact
-    /// continuous-time x, t_x, T.
+    /// continuous-time x, t_x, T (with --events also complaint_rate, open_prob and mu0, the
+    /// dropout rate before the events' effects; mu is the rate after them).
     #[arg(long, value_name = "FILE")]
     pub truth: Option<PathBuf>,
+
+    /// Events log to write (customer_id, date, event_type), CSV or Parquet by extension;
+    /// needs --model paretonbd. Each customer has a complaint rate c ~ Gamma and an email
+    /// open probability o ~ Beta, and a dropout rate mu = mu0 * exp(b_complaint * z(c) +
+    /// b_open * z(o)), z standardised under the population distribution. Events from the
+    /// first purchase: `complaint` (Poisson at rate c while alive), `email_sent` (weekly to
+    /// everyone until the end: marketing does not know who has left), `email_open`
+    /// (probability o while alive, open_after_death after), `email_click` (given an open),
+    /// `login` (with --logins-per-purchase).
+    #[arg(long, value_name = "FILE")]
+    pub events: Option<PathBuf>,
+
+    /// With --events: b_complaint, the change in log dropout hazard per standard deviation
+    /// of the complaint rate (0: no effect).
+    #[arg(
+        long,
+        value_name = "B",
+        default_value_t = 0.5,
+        allow_negative_numbers = true,
+        requires = "events"
+    )]
+    pub complaint_effect: f64,
+
+    /// With --events: b_open, the change in log dropout hazard per standard deviation of
+    /// the open probability (negative: engaged customers stay longer).
+    #[arg(long, value_name = "B", default_value_t = -0.7, allow_negative_numbers = true, requires = "events")]
+    pub open_effect: f64,
+
+    /// With --events: logins per purchase (a Poisson login process at this multiple of the
+    /// customer's purchase rate while alive); 0 writes no logins.
+    #[arg(long, value_name = "K", default_value_t = 0.0, requires = "events")]
+    pub logins_per_purchase: f64,
+
+    /// With --events: also write a `cancellation` event at each death within the observation
+    /// period (the contractual view: `clvr churn train --churn-label contractual`).
+    #[arg(long, requires = "events")]
+    pub cancellations: bool,
+
+    /// With --events: the event distributions as name=value pairs, any of
+    /// complaint_shape, complaint_mean (complaints per --time-unit), open_a, open_b (Beta of
+    /// the open probability), open_after_death, click_given_open. Default:
+    /// complaint_shape=2,complaint_mean=0.03 per week,open_a=2,open_b=4,
+    /// open_after_death=0.02,click_given_open=0.2.
+    #[arg(long, value_name = "NAME=V,...", requires = "events")]
+    pub event_params: Option<String>,
 
     #[command(flatten)]
     pub output_opts: OutputArgs,
@@ -104,6 +153,54 @@ fn parse_pairs(s: &str, names: &[&str]) -> Result<Vec<f64>, String> {
         .collect()
 }
 
+/// Applies `name=value` overrides to the event distributions.
+fn parse_event_params(s: &str, spec: &mut EventSpec) -> Result<(), String> {
+    const NAMES: [&str; 6] = [
+        "complaint_shape",
+        "complaint_mean",
+        "open_a",
+        "open_b",
+        "open_after_death",
+        "click_given_open",
+    ];
+    for pair in s.split(',').filter(|p| !p.trim().is_empty()) {
+        let (k, v) = pair
+            .split_once('=')
+            .ok_or_else(|| format!("'{pair}' is not name=value"))?;
+        let k = k.trim().to_ascii_lowercase();
+        let v: f64 = v
+            .trim()
+            .parse()
+            .map_err(|_| format!("{k}: '{v}' is not a number"))?;
+        let slot = match k.as_str() {
+            "complaint_shape" => &mut spec.complaint_shape,
+            "complaint_mean" => &mut spec.complaint_mean,
+            "open_a" => &mut spec.open_a,
+            "open_b" => &mut spec.open_b,
+            "open_after_death" => &mut spec.open_after_death,
+            "click_given_open" => &mut spec.click_given_open,
+            _ => {
+                return Err(format!(
+                    "unknown event parameter '{k}': expected {}",
+                    NAMES.join(", ")
+                ));
+            }
+        };
+        *slot = v;
+    }
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct EventsReport<'a> {
+    output: &'a PathBuf,
+    rows: usize,
+    /// Events per type.
+    counts: BTreeMap<&'static str, usize>,
+    /// The event process, in --time-unit units.
+    spec: EventSpec,
+}
+
 #[derive(Serialize)]
 struct SimReport<'a> {
     command: &'static str,
@@ -115,6 +212,7 @@ struct SimReport<'a> {
     seed: u64,
     output: &'a PathBuf,
     truth: Option<&'a PathBuf>,
+    events: Option<EventsReport<'a>>,
 }
 
 /// Runs `clvr simulate`.
@@ -172,6 +270,35 @@ pub fn run(args: SimulateArgs) -> Result<(), Failure> {
             gamma: p[2],
         })
     };
+    let unit_days = args.time_unit.days();
+    let events = match &args.events {
+        None => None,
+        Some(_) => {
+            if !matches!(model, SimModel::ParetoNbd(_)) {
+                return Err(usage(format!(
+                    "--events shifts an exponential dropout hazard: it needs --model paretonbd \
+                     (got {})",
+                    args.model.name()
+                ))
+                .into());
+            }
+            let defaults = EventSpec::default();
+            let mut e = EventSpec {
+                // The defaults are per week; emails go out weekly in any time unit.
+                complaint_mean: defaults.complaint_mean * unit_days / 7.0,
+                send_interval: 7.0 / unit_days,
+                complaint_effect: args.complaint_effect,
+                open_effect: args.open_effect,
+                logins_per_purchase: args.logins_per_purchase,
+                cancellations: args.cancellations,
+                ..defaults
+            };
+            if let Some(p) = &args.event_params {
+                parse_event_params(p, &mut e).map_err(usage)?;
+            }
+            Some(e)
+        }
+    };
     let spec = SimSpec {
         model,
         spend,
@@ -179,10 +306,10 @@ pub fn run(args: SimulateArgs) -> Result<(), Failure> {
         cohort_length: args.cohort_length,
         observation_end: args.observation_length,
         seed: args.seed,
+        events,
     };
     let sim = simulate(&spec).map_err(|e| usage(e.to_string()))?;
 
-    let unit_days = args.time_unit.days();
     let start = day_of_date(args.start);
     let width = args.customers.max(1).to_string().len();
     let id = |c: usize| format!("C{c:0width$}");
@@ -244,8 +371,56 @@ pub fn run(args: SimulateArgs) -> Result<(), Failure> {
         if spend.is_some() {
             cols.push(("nu", ColumnValues::F64(sim.nu.clone())));
         }
+        if events.is_some() {
+            cols.push((
+                "complaint_rate",
+                ColumnValues::F64(sim.complaint_rate.clone()),
+            ));
+            cols.push(("open_prob", ColumnValues::F64(sim.open_prob.clone())));
+            cols.push(("mu0", ColumnValues::F64(sim.base_dropout.clone())));
+        }
         write_columns(truth, cols)?;
     }
+
+    let events_report = match (&args.events, events) {
+        (Some(path), Some(spec)) => {
+            // Sends fall on k weeks exactly; the epsilon keeps k * (7 / unit) * unit from
+            // flooring to the day before.
+            let ev_day = |t: f64| start + (t * unit_days + 1e-9).floor() as i32;
+            let n = write_columns(
+                path,
+                vec![
+                    (
+                        "customer_id",
+                        ColumnValues::Str(
+                            sim.ev_customer.iter().map(|&c| id(c as usize)).collect(),
+                        ),
+                    ),
+                    (
+                        "date",
+                        ColumnValues::Date(sim.ev_time.iter().map(|&t| ev_day(t)).collect()),
+                    ),
+                    (
+                        "event_type",
+                        ColumnValues::Str(
+                            sim.ev_kind.iter().map(|k| k.name().to_string()).collect(),
+                        ),
+                    ),
+                ],
+            )?;
+            let mut counts = BTreeMap::new();
+            for k in &sim.ev_kind {
+                *counts.entry(k.name()).or_insert(0) += 1;
+            }
+            Some(EventsReport {
+                output: path,
+                rows: n,
+                spec,
+                counts,
+            })
+        }
+        _ => None,
+    };
 
     let report = SimReport {
         command: "simulate",
@@ -257,6 +432,7 @@ pub fn run(args: SimulateArgs) -> Result<(), Failure> {
         seed: args.seed,
         output: &args.output,
         truth: args.truth.as_ref(),
+        events: events_report,
     };
     if !args.output_opts.quiet {
         eprintln!(
@@ -272,6 +448,22 @@ pub fn run(args: SimulateArgs) -> Result<(), Failure> {
                 .map(|t| format!(", truth -> {}", t.display()))
                 .unwrap_or_default()
         );
+        if let Some(e) = &report.events {
+            let mut counts: Vec<(&str, usize)> = e.counts.iter().map(|(k, n)| (*k, *n)).collect();
+            counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+            eprintln!(
+                "events     {} ({}; b_complaint {}, b_open {}) -> {}",
+                thousands(e.rows as u64),
+                counts
+                    .iter()
+                    .map(|(k, n)| format!("{} {k}", thousands(*n as u64)))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                e.spec.complaint_effect,
+                e.spec.open_effect,
+                e.output.display()
+            );
+        }
     }
     if args.output_opts.json {
         super::print_stdout(&serde_json::to_string_pretty(&report).map_err(anyhow::Error::from)?)?;

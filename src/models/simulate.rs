@@ -4,6 +4,13 @@
 //! Time is continuous and measured in the models' time unit from the start of the cohort
 //! window. Each customer's first purchase is uniform in `[0, cohort_length)`; they are
 //! observed until `observation_end`. Seeded: the same spec gives the same customers.
+//!
+//! Optionally ([`EventSpec`], Pareto/NBD only) each customer also has a complaint rate
+//! `c_i` and an email open probability `o_i` that shift the dropout hazard by known amounts,
+//! `μ_i = μ0_i · exp(b_complaint · z(c_i) + b_open · z(o_i))`, and an events log (complaints,
+//! weekly email sends, opens, clicks, logins) is generated from them: the ground truth for
+//! churn classifiers. Event draws use their own random stream, so turning events on does not
+//! change the purchase draws, and turning them off gives exactly the files of before.
 
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
@@ -37,6 +44,169 @@ pub enum SimModel {
     ParetoNbd(ParetoNbd),
 }
 
+/// An event process whose rates shift each customer's dropout hazard by known amounts
+/// (Pareto/NBD: exponential lifetimes). Rates and intervals are in the simulation's time
+/// unit; the defaults assume weeks.
+///
+/// Per customer: a complaint rate `c_i ~ Gamma(complaint_shape, mean complaint_mean)` and
+/// an open probability `o_i ~ Beta(open_a, open_b)`; with `z(·)` the value standardised by
+/// the population mean and standard deviation of its distribution,
+///
+/// ```text
+///     μ_i = μ0_i · exp(complaint_effect · z(c_i) + open_effect · z(o_i)),
+/// ```
+///
+/// `μ0_i ~ Gamma(s, β)` the Pareto/NBD dropout rate. The multiplier is not renormalised, so
+/// the population's mean hazard is `E[μ0] · E[exp(…)]` (≥ `E[μ0]`).
+///
+/// Events from the first purchase on:
+/// - `complaint`: Poisson with rate `c_i` while alive;
+/// - `email_sent`: one every `send_interval` on a common schedule (`k · send_interval`),
+///   to every acquired customer until the observation end, alive or not (marketing does not
+///   know who has left);
+/// - `email_open`: at the send, with probability `o_i` while alive and
+///   `open_after_death` after;
+/// - `email_click`: with probability `click_given_open` given an open;
+/// - `login`: Poisson with rate `logins_per_purchase · λ_i` while alive (none when 0);
+/// - `cancellation`: at death, when `cancellations` is set (the contractual view of the same
+///   customers: the churn label is then the cancellation, and the customers at risk at a
+///   cutoff are exactly those alive).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct EventSpec {
+    /// Gamma shape of the complaint rate `c_i`.
+    pub complaint_shape: f64,
+    /// Population mean of `c_i` (complaints per time unit).
+    pub complaint_mean: f64,
+    /// Beta `a` of the open probability `o_i`.
+    pub open_a: f64,
+    /// Beta `b` of the open probability `o_i`.
+    pub open_b: f64,
+    /// Probability that an email sent after death is opened (forwarding, bots, a shared
+    /// inbox).
+    pub open_after_death: f64,
+    /// Probability of a click given an open.
+    pub click_given_open: f64,
+    /// Login rate as a multiple of the purchase rate λ_i; 0: no logins.
+    pub logins_per_purchase: f64,
+    /// Time between email sends (1 = weekly when the time unit is a week).
+    pub send_interval: f64,
+    /// Write a `cancellation` event at death (within the observation period).
+    pub cancellations: bool,
+    /// `b_complaint`: change in log dropout hazard per standard deviation of `c_i`.
+    pub complaint_effect: f64,
+    /// `b_open`: change in log dropout hazard per standard deviation of `o_i`.
+    pub open_effect: f64,
+}
+
+impl Default for EventSpec {
+    fn default() -> Self {
+        EventSpec {
+            complaint_shape: 2.0,
+            complaint_mean: 0.03,
+            open_a: 2.0,
+            open_b: 4.0,
+            open_after_death: 0.02,
+            click_given_open: 0.2,
+            logins_per_purchase: 0.0,
+            send_interval: 1.0,
+            cancellations: false,
+            complaint_effect: 0.5,
+            open_effect: -0.7,
+        }
+    }
+}
+
+impl EventSpec {
+    /// Mean and standard deviation of `c_i` and of `o_i` under their population
+    /// distributions (what `z(·)` standardises by).
+    pub fn moments(&self) -> ((f64, f64), (f64, f64)) {
+        let c = (
+            self.complaint_mean,
+            self.complaint_mean / self.complaint_shape.sqrt(),
+        );
+        let (a, b) = (self.open_a, self.open_b);
+        let o = (
+            a / (a + b),
+            (a * b / ((a + b) * (a + b) * (a + b + 1.0))).sqrt(),
+        );
+        (c, o)
+    }
+
+    fn validate(&self) -> Result<(), SimError> {
+        let positive = [
+            ("complaint_shape", self.complaint_shape),
+            ("complaint_mean", self.complaint_mean),
+            ("open_a", self.open_a),
+            ("open_b", self.open_b),
+            ("send_interval", self.send_interval),
+        ];
+        for (name, v) in positive {
+            if !(v.is_finite() && v > 0.0) {
+                return Err(SimError(format!(
+                    "events: {name} must be positive and finite, got {v}"
+                )));
+            }
+        }
+        for (name, v) in [
+            ("open_after_death", self.open_after_death),
+            ("click_given_open", self.click_given_open),
+        ] {
+            if !(0.0..=1.0).contains(&v) {
+                return Err(SimError(format!(
+                    "events: {name} is a probability, got {v}"
+                )));
+            }
+        }
+        if !(self.logins_per_purchase.is_finite() && self.logins_per_purchase >= 0.0) {
+            return Err(SimError(format!(
+                "events: logins_per_purchase must be non-negative and finite, got {}",
+                self.logins_per_purchase
+            )));
+        }
+        for (name, v) in [
+            ("complaint_effect", self.complaint_effect),
+            ("open_effect", self.open_effect),
+        ] {
+            if !v.is_finite() {
+                return Err(SimError(format!("events: {name} must be finite, got {v}")));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A simulated event's type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum SimEvent {
+    /// A complaint.
+    Complaint,
+    /// A marketing email sent.
+    EmailSent,
+    /// The email opened.
+    EmailOpen,
+    /// A click in the opened email.
+    EmailClick,
+    /// A login.
+    Login,
+    /// The relationship ends (contractual view).
+    Cancellation,
+}
+
+impl SimEvent {
+    /// The event type as written to an events log (the churn features' default families).
+    pub fn name(self) -> &'static str {
+        match self {
+            SimEvent::Complaint => "complaint",
+            SimEvent::EmailSent => "email_sent",
+            SimEvent::EmailOpen => "email_open",
+            SimEvent::EmailClick => "email_click",
+            SimEvent::Login => "login",
+            SimEvent::Cancellation => "cancellation",
+        }
+    }
+}
+
 /// What to simulate.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SimSpec {
@@ -52,6 +222,9 @@ pub struct SimSpec {
     pub observation_end: f64,
     /// Random seed.
     pub seed: u64,
+    /// Events that shift the dropout hazard (Pareto/NBD only); `None`: no events.
+    #[serde(default)]
+    pub events: Option<EventSpec>,
 }
 
 /// The simulated customers: latent truth, exact sufficient statistics, and transactions.
@@ -79,6 +252,20 @@ pub struct Simulated {
     pub tx_time: Vec<f64>,
     /// See `tx_customer`.
     pub tx_amount: Vec<f64>,
+    /// With events: the complaint rate `c_i` per customer (empty without events).
+    pub complaint_rate: Vec<f64>,
+    /// With events: the open probability `o_i` per customer (empty without events).
+    pub open_prob: Vec<f64>,
+    /// With events: the dropout rate `μ0_i` before the events' effects (`dropout` holds
+    /// `μ_i`); empty without events.
+    pub base_dropout: Vec<f64>,
+    /// Events: customer index, time from the cohort start, type; sorted by time within a
+    /// customer, customers in order.
+    pub ev_customer: Vec<u32>,
+    /// See `ev_customer`.
+    pub ev_time: Vec<f64>,
+    /// See `ev_customer`.
+    pub ev_kind: Vec<SimEvent>,
 }
 
 /// Why a simulation spec is invalid.
@@ -99,7 +286,31 @@ pub fn simulate(spec: &SimSpec) -> Result<Simulated, SimError> {
             spec.observation_end, spec.cohort_length
         )));
     }
+    if let Some(ev) = &spec.events {
+        ev.validate()?;
+        if !matches!(spec.model, SimModel::ParetoNbd(_)) {
+            return Err(SimError(
+                "events shift an exponential dropout hazard: they need the Pareto/NBD model".into(),
+            ));
+        }
+    }
     let mut rng = StdRng::seed_from_u64(spec.seed);
+    // Events draw from their own stream, so the purchase draws are the same with or
+    // without them.
+    let mut ev_rng = StdRng::seed_from_u64(spec.seed ^ EVENT_STREAM);
+    let events = spec
+        .events
+        .map(|e| {
+            let ((cm, csd), (om, osd)) = e.moments();
+            Ok::<_, SimError>(EventDraws {
+                spec: e,
+                complaint: gamma_rate(e.complaint_shape, e.complaint_shape / e.complaint_mean)?,
+                open: beta(e.open_a, e.open_b)?,
+                c_moments: (cm, csd),
+                o_moments: (om, osd),
+            })
+        })
+        .transpose()?;
     let spend = spec
         .spend
         .map(|s| Ok::<_, SimError>((gamma_rate(s.q, s.gamma)?, s.p)))
@@ -186,7 +397,19 @@ pub fn simulate(spec: &SimSpec) -> Result<Simulated, SimError> {
             }
         } else if let Some(gd) = &drop_gamma {
             // Pareto/NBD: exponential lifetime with rate μ; Poisson purchases while alive.
-            let mu = gd.sample(&mut rng).max(1e-300);
+            let mu0 = gd.sample(&mut rng).max(1e-300);
+            let (mu, traits) = match &events {
+                Some(e) => {
+                    let rate = e.complaint.sample(&mut ev_rng).max(1e-300);
+                    let open = e.open.sample(&mut ev_rng);
+                    out.complaint_rate.push(rate);
+                    out.open_prob.push(open);
+                    out.base_dropout.push(mu0);
+                    let mu = (mu0 * e.multiplier(rate, open)).max(1e-300);
+                    (mu, Some((rate, open)))
+                }
+                None => (mu0, None),
+            };
             dropout = mu;
             let life = Exp::new(mu)
                 .map_err(|e| SimError(e.to_string()))?
@@ -204,6 +427,10 @@ pub fn simulate(spec: &SimSpec) -> Result<Simulated, SimError> {
                 last = t;
                 t += gap.sample(&mut rng);
             }
+            if let (Some(e), Some(traits)) = (&events, traits) {
+                let times = (first, first + life, end);
+                e.customer_events(c as u32, times, lambda, traits, &mut ev_rng, &mut out)?;
+            }
         } else {
             unreachable!("every model has a dropout process");
         }
@@ -217,6 +444,84 @@ pub fn simulate(spec: &SimSpec) -> Result<Simulated, SimError> {
         out.t.push(end - first);
     }
     Ok(out)
+}
+
+/// XORed into the seed for the events' random stream.
+const EVENT_STREAM: u64 = 0x9E37_79B9_7F4A_7C15;
+
+/// The event process's distributions, built once.
+struct EventDraws {
+    spec: EventSpec,
+    complaint: Gamma<f64>,
+    open: Beta<f64>,
+    c_moments: (f64, f64),
+    o_moments: (f64, f64),
+}
+
+impl EventDraws {
+    /// `exp(b_complaint · z(c) + b_open · z(o))`.
+    fn multiplier(&self, c: f64, o: f64) -> f64 {
+        let zc = (c - self.c_moments.0) / self.c_moments.1;
+        let zo = (o - self.o_moments.0) / self.o_moments.1;
+        (self.spec.complaint_effect * zc + self.spec.open_effect * zo).exp()
+    }
+
+    /// One customer's events, `times` = (first purchase, death, observation end), sorted
+    /// by time (a send before its open and click).
+    fn customer_events(
+        &self,
+        customer: u32,
+        times: (f64, f64, f64),
+        lambda: f64,
+        (rate, open): (f64, f64),
+        rng: &mut StdRng,
+        out: &mut Simulated,
+    ) -> Result<(), SimError> {
+        let (first, death, end) = times;
+        let alive_until = death.min(end);
+        let e = &self.spec;
+        let mut evs: Vec<(f64, SimEvent)> = Vec::new();
+        let mut poisson = |rate: f64, kind: SimEvent, rng: &mut StdRng| -> Result<(), SimError> {
+            if rate <= 0.0 {
+                return Ok(());
+            }
+            let gap = Exp::new(rate).map_err(|e| SimError(e.to_string()))?;
+            let mut t = first + gap.sample(rng);
+            while t <= alive_until {
+                evs.push((t, kind));
+                t += gap.sample(rng);
+            }
+            Ok(())
+        };
+        poisson(rate, SimEvent::Complaint, rng)?;
+        poisson(e.logins_per_purchase * lambda, SimEvent::Login, rng)?;
+        let mut k = (first / e.send_interval).ceil();
+        loop {
+            let t = k * e.send_interval;
+            if t > end {
+                break;
+            }
+            evs.push((t, SimEvent::EmailSent));
+            let p = if t < death { open } else { e.open_after_death };
+            if rng.random::<f64>() < p {
+                evs.push((t, SimEvent::EmailOpen));
+                if rng.random::<f64>() < e.click_given_open {
+                    evs.push((t, SimEvent::EmailClick));
+                }
+            }
+            k += 1.0;
+        }
+        if e.cancellations && death <= end {
+            evs.push((death, SimEvent::Cancellation));
+        }
+        evs.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        for (t, kind) in evs {
+            out.ev_customer.push(customer);
+            out.ev_time.push(t);
+            out.ev_kind.push(kind);
+        }
+        Ok(())
+    }
 }
 
 fn beta(a: f64, b: f64) -> Result<Beta<f64>, SimError> {
@@ -236,6 +541,7 @@ mod tests {
             cohort_length: 0.0,
             observation_end: 39.0,
             seed: 7,
+            events: None,
         }
     }
 
@@ -301,5 +607,146 @@ mod tests {
             assert!(a.t_x[i] <= a.t[i] && (a.x[i] > 0.0 || a.t_x[i] == 0.0));
         }
         assert!(a.tx_amount.iter().all(|v| *v >= 0.0));
+    }
+
+    fn pareto_events(events: EventSpec, n: usize) -> SimSpec {
+        SimSpec {
+            model: SimModel::ParetoNbd(ParetoNbd {
+                r: 0.5533,
+                alpha: 10.58,
+                s: 0.6062,
+                beta: 11.67,
+            }),
+            spend: None,
+            customers: n,
+            cohort_length: 20.0,
+            observation_end: 60.0,
+            seed: 3,
+            events: Some(events),
+        }
+    }
+
+    #[test]
+    fn events_shift_the_hazard_by_exactly_the_stated_amounts() {
+        let e = EventSpec {
+            logins_per_purchase: 2.0,
+            cancellations: true,
+            ..EventSpec::default()
+        };
+        let n = 20_000;
+        let a = simulate(&pareto_events(e, n)).unwrap();
+        let b = simulate(&pareto_events(e, n)).unwrap();
+        assert_eq!(a.ev_time, b.ev_time);
+        assert_eq!(a.ev_kind, b.ev_kind);
+        assert_eq!(a.dropout, b.dropout);
+        let ((cm, csd), (om, osd)) = e.moments();
+        let (mut zc, mut zo) = (Vec::new(), Vec::new());
+        for i in 0..n {
+            let (z1, z2) = (
+                (a.complaint_rate[i] - cm) / csd,
+                (a.open_prob[i] - om) / osd,
+            );
+            let want = e.complaint_effect * z1 + e.open_effect * z2;
+            assert!(((a.dropout[i] / a.base_dropout[i]).ln() - want).abs() < 1e-9);
+            zc.push(z1);
+            zo.push(z2);
+        }
+        // z is standardised under the population distribution.
+        for z in [&zc, &zo] {
+            let m = z.iter().sum::<f64>() / n as f64;
+            let v = z.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / n as f64;
+            assert!(
+                m.abs() < 0.04 && (v - 1.0).abs() < 0.05,
+                "mean {m}, var {v}"
+            );
+        }
+        // Per customer: events sorted; complaints, logins and cancellations only while
+        // alive (a cancellation exactly at death); one send a week from the first
+        // purchase to the end; opens and clicks only with a send.
+        let (mut opens_alive, mut sends_alive, mut want_opens) = (0.0, 0.0, 0.0);
+        let (mut complaints, mut exposure) = (0.0, 0.0);
+        let mut j = 0;
+        for c in 0..n {
+            let (first, life_end) = (a.first_purchase[c], a.death[c]);
+            let start = j;
+            while j < a.ev_customer.len() && a.ev_customer[j] == c as u32 {
+                j += 1;
+            }
+            let (t, k) = (&a.ev_time[start..j], &a.ev_kind[start..j]);
+            assert!(t.windows(2).all(|w| w[0] <= w[1]));
+            let sends: Vec<f64> = t
+                .iter()
+                .zip(k)
+                .filter(|(_, k)| **k == SimEvent::EmailSent)
+                .map(|(t, _)| *t)
+                .collect();
+            let want_sends = (60.0f64.floor() - first.ceil() + 1.0) as usize;
+            assert_eq!(sends.len(), want_sends, "customer {c}");
+            for (i, kind) in k.iter().enumerate() {
+                match kind {
+                    SimEvent::Complaint | SimEvent::Login => assert!(t[i] <= life_end),
+                    SimEvent::Cancellation => assert_eq!(t[i], a.death[c]),
+                    SimEvent::EmailOpen => {
+                        assert!(sends.contains(&t[i]));
+                        if t[i] < life_end {
+                            opens_alive += 1.0;
+                        }
+                    }
+                    SimEvent::EmailClick => assert!(sends.contains(&t[i])),
+                    SimEvent::EmailSent => {
+                        if t[i] < life_end {
+                            sends_alive += 1.0;
+                            want_opens += a.open_prob[c];
+                        }
+                    }
+                }
+            }
+            complaints += k.iter().filter(|k| **k == SimEvent::Complaint).count() as f64;
+            exposure += a.complaint_rate[c] * (life_end.min(60.0) - first);
+            assert_eq!(
+                k.iter().filter(|k| **k == SimEvent::Cancellation).count(),
+                usize::from(a.death[c].is_finite())
+            );
+        }
+        assert_eq!(j, a.ev_customer.len());
+        assert!(sends_alive > 0.0);
+        // Counts match their expectations given the latent rates (Poisson: sd = sqrt).
+        assert!((complaints - exposure).abs() < 4.0 * exposure.sqrt());
+        assert!((opens_alive - want_opens).abs() < 4.0 * want_opens.sqrt());
+    }
+
+    #[test]
+    fn events_leave_the_purchases_alone_and_need_an_exponential_lifetime() {
+        // With no effects μ = μ0, so the purchases are those of a run without events.
+        let e = EventSpec {
+            complaint_effect: 0.0,
+            open_effect: 0.0,
+            ..EventSpec::default()
+        };
+        let with = simulate(&pareto_events(e, 2000)).unwrap();
+        let without = simulate(&SimSpec {
+            events: None,
+            ..pareto_events(e, 2000)
+        })
+        .unwrap();
+        assert_eq!(with.tx_time, without.tx_time);
+        assert_eq!(with.dropout, without.dropout);
+        assert!(without.ev_time.is_empty() && without.complaint_rate.is_empty());
+        assert!(!with.ev_time.is_empty());
+        let bg = SimSpec {
+            model: SimModel::BgNbd(BgNbd {
+                r: 0.5,
+                alpha: 2.0,
+                a: 0.8,
+                b: 2.4,
+            }),
+            ..pareto_events(e, 10)
+        };
+        assert!(simulate(&bg).unwrap_err().0.contains("Pareto/NBD"));
+        let bad = EventSpec {
+            open_after_death: 1.5,
+            ..e
+        };
+        assert!(simulate(&pareto_events(bad, 10)).is_err());
     }
 }

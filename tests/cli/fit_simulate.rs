@@ -245,3 +245,84 @@ fn simulate_is_seeded_and_round_trips_through_summarize_and_fit() {
     }
     fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn simulate_writes_an_events_log_with_known_effects() {
+    let dir = scratch("simulate-events");
+    let (tx, ev, ev2, truth) = (
+        dir.join("tx.csv"),
+        dir.join("ev.csv"),
+        dir.join("ev2.csv"),
+        dir.join("truth.csv"),
+    );
+    let args = |events: &std::path::Path| {
+        vec![
+            "simulate".to_string(),
+            "--model".into(),
+            "paretonbd".into(),
+            "--customers".into(),
+            "300".into(),
+            "--seed".into(),
+            "5".into(),
+            "--output".into(),
+            tx.to_str().unwrap().into(),
+            "--truth".into(),
+            truth.to_str().unwrap().into(),
+            "--events".into(),
+            events.to_str().unwrap().into(),
+            "--open-effect".into(),
+            "-1.2".into(),
+            "--cancellations".into(),
+            "--json".into(),
+            "-q".into(),
+        ]
+    };
+    let j = clvr(&args(&ev)).expect_code(0).json();
+    clvr(&args(&ev2)).expect_code(0);
+    assert_eq!(fs::read(&ev).unwrap(), fs::read(&ev2).unwrap());
+    assert_eq!(j["events"]["spec"]["open_effect"], -1.2);
+    assert_eq!(j["events"]["spec"]["complaint_effect"], 0.5);
+    let e = Csv::read(&ev);
+    assert_eq!(e.header, ["customer_id", "date", "event_type"]);
+    assert_eq!(e.rows.len() as f64, j["events"]["rows"].as_f64().unwrap());
+    let t = Csv::read(&truth);
+    for c in ["complaint_rate", "open_prob", "mu0", "mu"] {
+        t.col(c);
+    }
+    let died = t.f64s("alive_at_end").iter().filter(|a| **a == 0.0).count();
+    let cancels = e
+        .column("event_type")
+        .iter()
+        .filter(|k| **k == "cancellation")
+        .count();
+    assert_eq!(cancels, died);
+    // Weekly sends: every send date of a customer is 7 days after the previous one.
+    let (ids, dates) = (e.column("customer_id"), e.column("date"));
+    let kinds = e.column("event_type");
+    let mut last: Option<(&str, chrono::NaiveDate)> = None;
+    for i in 0..e.rows.len() {
+        if kinds[i] != "email_sent" {
+            continue;
+        }
+        let d = chrono::NaiveDate::parse_from_str(dates[i], "%Y-%m-%d").unwrap();
+        if let Some((id, prev)) = last
+            && id == ids[i]
+        {
+            assert_eq!((d - prev).num_days(), 7, "{id}");
+        }
+        last = Some((ids[i], d));
+    }
+    // Events shift an exponential hazard: BG/NBD is refused as a usage error.
+    let run = clvr(&[
+        "simulate",
+        "--customers",
+        "10",
+        "--output",
+        tx.to_str().unwrap(),
+        "--events",
+        ev.to_str().unwrap(),
+    ])
+    .expect_code(2);
+    assert!(run.stderr.contains("paretonbd"), "{}", run.stderr);
+    fs::remove_dir_all(dir).unwrap();
+}

@@ -52,6 +52,7 @@ fn sample(model: SimModel, customers: usize, seed: u64) -> RfmPatterns {
         cohort_length: 12.0,
         observation_end: 78.0,
         seed,
+        events: None,
     })
     .unwrap();
     RfmPatterns::from_customers(&s.x, &s.t_x, &s.t, None).unwrap()
