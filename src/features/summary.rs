@@ -163,14 +163,24 @@ pub fn build_summary(
     let mut index: PlHashMap<&str, u32> = PlHashMap::with_capacity(n / 2);
     let mut names: Vec<&str> = Vec::new();
     let mut cust = Vec::with_capacity(n);
+    // Logs are usually grouped by customer: a row with the previous row's id skips the
+    // hash lookup (a string compare instead of a random access into a large table).
+    let mut prev: Option<(&str, u32)> = None;
     for id in ids.iter() {
         let id = id.unwrap_or_default();
+        if let Some((p, c)) = prev
+            && p == id
+        {
+            cust.push(c);
+            continue;
+        }
         let next = names.len() as u32;
         let c = *index.entry(id).or_insert_with(|| {
             names.push(id);
             next
         });
         cust.push(c);
+        prev = Some((id, c));
     }
     drop(index);
 
