@@ -382,6 +382,122 @@ fn parse_amounts(col: &Column, problems: &mut [u16]) -> Result<Vec<f64>, DataErr
         .collect())
 }
 
+/// Marks empty customer ids; returns whether some id has surrounding whitespace to trim.
+fn check_customers(customers: &StringChunked, problems: &mut [u16]) -> bool {
+    let mut needs_trim = false;
+    for (v, p) in customers.iter().zip(problems.iter_mut()) {
+        match v.map(|s| (s, s.trim())) {
+            None => *p |= Problem::MissingCustomer.bit(),
+            Some((_, "")) => *p |= Problem::MissingCustomer.bit(),
+            Some((s, t)) => needs_trim |= t.len() != s.len(),
+        }
+    }
+    needs_trim
+}
+
+/// Marks rows dated after the observation end (rows whose date is already bad excepted).
+fn check_observation_end(days: &[i32], end_day: Option<i32>, problems: &mut [u16]) {
+    let Some(end) = end_day else { return };
+    let date_bad = Problem::MissingDate.bit() | Problem::UnparseableDate.bit();
+    for (d, p) in days.iter().zip(problems.iter_mut()) {
+        if *p & date_bad == 0 && *d > end {
+            *p |= Problem::AfterObservationEnd.bit();
+        }
+    }
+}
+
+/// How the bad rows of one table were handled.
+struct Settled {
+    date_format: String,
+    blank_rows: usize,
+    rows_rejected: usize,
+    counts: BTreeMap<Problem, usize>,
+}
+
+/// Marks blank lines, accounts for every bad row, and applies the policy: `fail` returns
+/// the error with counts and the first ten examples, `quarantine` writes the rejected rows.
+fn settle_bad_rows(
+    raw: &RawTable,
+    cols: &ResolvedColumns,
+    format: &DateFormat,
+    end_day: Option<i32>,
+    policy: &BadRowPolicy,
+    problems: &mut [u16],
+) -> Result<Settled, DataError> {
+    // Rows with every field empty are blank lines: ignored, but counted.
+    let blank_rows = mark_blank_rows(raw, problems);
+    let mut counts: BTreeMap<Problem, usize> = BTreeMap::new();
+    let mut examples = Vec::new();
+    let mut rows_rejected = 0;
+    for (i, &p) in problems.iter().enumerate() {
+        if p == 0 || p == BLANK {
+            continue;
+        }
+        rows_rejected += 1;
+        for prob in Problem::ALL {
+            if p & prob.bit() == 0 {
+                continue;
+            }
+            *counts.entry(prob).or_default() += 1;
+            if examples.len() < 10 {
+                examples.push(example(raw, cols, format, end_day, i, prob)?);
+            }
+        }
+    }
+    if rows_rejected > 0 && *policy == BadRowPolicy::Fail {
+        return Err(DataError::BadRows(Box::new(BadRowsError {
+            path: raw.path.clone(),
+            rows_read: raw.df.height() - blank_rows,
+            rows_rejected,
+            counts,
+            examples,
+        })));
+    }
+    if let BadRowPolicy::Quarantine(qpath) = policy
+        && rows_rejected > 0
+    {
+        write_quarantine(raw, problems, qpath)?;
+    }
+    Ok(Settled {
+        date_format: format.describe(),
+        blank_rows,
+        rows_rejected,
+        counts,
+    })
+}
+
+/// The run report of one validated table.
+fn load_report(
+    raw: &RawTable,
+    cols: ResolvedColumns,
+    opts: &LoadOptions,
+    settled: &Settled,
+    rows_accepted: usize,
+    negative_rows_netted: usize,
+    range: Option<(i32, i32)>,
+) -> LoadReport {
+    LoadReport {
+        file: raw.path.clone(),
+        source: raw.describe(),
+        columns: cols,
+        date_format: settled.date_format.clone(),
+        rows_read: raw.df.height() - settled.blank_rows,
+        blank_rows: settled.blank_rows,
+        rows_accepted,
+        rows_rejected: settled.rows_rejected,
+        rejected_by_reason: settled.counts.iter().map(|(p, c)| (p.code(), *c)).collect(),
+        bad_row_policy: opts.bad_rows.name(),
+        quarantine_file: match &opts.bad_rows {
+            BadRowPolicy::Quarantine(p) if settled.rows_rejected > 0 => Some(p.clone()),
+            _ => None,
+        },
+        negative_amounts: opts.negative_amounts,
+        negative_rows_netted,
+        first_date: range.map(|r| date_of_day(r.0)),
+        last_date: range.map(|r| date_of_day(r.1)),
+    }
+}
+
 /// Validates a raw table as a transaction log: every row is checked, bad rows are handled
 /// by the policy, and the report accounts for every row.
 pub fn validate_transactions(
@@ -394,31 +510,11 @@ pub fn validate_transactions(
 
     // Customer ids: present and non-blank; surrounding whitespace is trimmed.
     let customers = as_strings(raw.df.column(&cols.customer)?)?;
-    let mut needs_trim = false;
-    for (v, p) in customers.iter().zip(problems.iter_mut()) {
-        match v {
-            None => *p |= Problem::MissingCustomer.bit(),
-            Some(s) => {
-                let t = s.trim();
-                if t.is_empty() {
-                    *p |= Problem::MissingCustomer.bit();
-                } else if t.len() != s.len() {
-                    needs_trim = true;
-                }
-            }
-        }
-    }
+    let needs_trim = check_customers(&customers, &mut problems);
 
     let dates = parse_dates(raw, &cols.date, &opts.date_format, &mut problems)?;
     let end_day = opts.observation_end.map(day_of_date);
-    if let Some(end) = end_day {
-        let date_bad = Problem::MissingDate.bit() | Problem::UnparseableDate.bit();
-        for (d, p) in dates.days.iter().zip(problems.iter_mut()) {
-            if *p & date_bad == 0 && *d > end {
-                *p |= Problem::AfterObservationEnd.bit();
-            }
-        }
-    }
+    check_observation_end(&dates.days, end_day, &mut problems);
 
     let mut negative_rows_netted = 0;
     let amounts = match &cols.amount {
@@ -438,47 +534,16 @@ pub fn validate_transactions(
         }
     };
 
-    // Rows with every field empty are blank lines: ignored, but counted.
-    let blank_rows = mark_blank_rows(raw, &mut problems);
-
-    // Account for every bad row.
-    let mut counts: BTreeMap<Problem, usize> = BTreeMap::new();
-    let mut examples = Vec::new();
-    let mut rows_rejected = 0;
-    for (i, &p) in problems.iter().enumerate() {
-        if p == 0 || p == BLANK {
-            continue;
-        }
-        rows_rejected += 1;
-        for prob in Problem::ALL {
-            if p & prob.bit() == 0 {
-                continue;
-            }
-            *counts.entry(prob).or_default() += 1;
-            if examples.len() < 10 {
-                examples.push(example(raw, &cols, &dates.format, end_day, i, prob)?);
-            }
-        }
-    }
-
-    if rows_rejected > 0 && opts.bad_rows == BadRowPolicy::Fail {
-        return Err(DataError::BadRows(Box::new(BadRowsError {
-            path: raw.path.clone(),
-            rows_read: n - blank_rows,
-            rows_rejected,
-            counts,
-            examples,
-        })));
-    }
-
-    let keep: Option<BooleanChunked> = (rows_rejected + blank_rows > 0)
+    let settled = settle_bad_rows(
+        raw,
+        &cols,
+        &dates.format,
+        end_day,
+        &opts.bad_rows,
+        &mut problems,
+    )?;
+    let keep: Option<BooleanChunked> = (settled.rows_rejected + settled.blank_rows > 0)
         .then(|| BooleanChunked::from_iter_values("keep".into(), problems.iter().map(|p| *p == 0)));
-
-    if let BadRowPolicy::Quarantine(qpath) = &opts.bad_rows
-        && rows_rejected > 0
-    {
-        write_quarantine(raw, &problems, qpath)?;
-    }
 
     let customer_col = if needs_trim {
         StringChunked::from_iter_options(
@@ -507,28 +572,15 @@ pub fn validate_transactions(
         columns.push(a.into_column());
     }
     let tx = Transactions::from_validated_frame(DataFrame::new(accepted, columns)?);
-    let range = tx.day_range();
-
-    let report = LoadReport {
-        file: raw.path.clone(),
-        source: raw.describe(),
-        columns: cols,
-        date_format: dates.format.describe(),
-        rows_read: n - blank_rows,
-        blank_rows,
-        rows_accepted: accepted,
-        rows_rejected,
-        rejected_by_reason: counts.iter().map(|(p, c)| (p.code(), *c)).collect(),
-        bad_row_policy: opts.bad_rows.name(),
-        quarantine_file: match &opts.bad_rows {
-            BadRowPolicy::Quarantine(p) if rows_rejected > 0 => Some(p.clone()),
-            _ => None,
-        },
-        negative_amounts: opts.negative_amounts,
+    let report = load_report(
+        raw,
+        cols,
+        opts,
+        &settled,
+        accepted,
         negative_rows_netted,
-        first_date: range.map(|r| date_of_day(r.0)),
-        last_date: range.map(|r| date_of_day(r.1)),
-    };
+        tx.day_range(),
+    );
     Ok((tx, report))
 }
 
@@ -557,11 +609,7 @@ pub fn load_events(
     let n = raw.df.height();
     let mut problems = vec![0u16; n];
     let customers = as_strings(raw.df.column(&cols.customer)?)?;
-    for (v, p) in customers.iter().zip(problems.iter_mut()) {
-        if v.is_none_or(|s| s.trim().is_empty()) {
-            *p |= Problem::MissingCustomer.bit();
-        }
-    }
+    check_customers(&customers, &mut problems);
     let types = as_strings(raw.df.column(&event_col)?)?;
     for (v, p) in types.iter().zip(problems.iter_mut()) {
         if v.is_none_or(|s| s.trim().is_empty()) {
@@ -570,14 +618,7 @@ pub fn load_events(
     }
     let dates = parse_dates(&raw, &cols.date, &opts.date_format, &mut problems)?;
     let end_day = opts.observation_end.map(day_of_date);
-    if let Some(end) = end_day {
-        let date_bad = Problem::MissingDate.bit() | Problem::UnparseableDate.bit();
-        for (d, p) in dates.days.iter().zip(problems.iter_mut()) {
-            if *p & date_bad == 0 && *d > end {
-                *p |= Problem::AfterObservationEnd.bit();
-            }
-        }
-    }
+    check_observation_end(&dates.days, end_day, &mut problems);
     let values: Option<Vec<Option<f64>>> = match &cols.amount {
         None => None,
         Some(name) => {
@@ -600,39 +641,14 @@ pub fn load_events(
             )
         }
     };
-    let blank_rows = mark_blank_rows(&raw, &mut problems);
-    let mut counts: BTreeMap<Problem, usize> = BTreeMap::new();
-    let mut examples = Vec::new();
-    let mut rows_rejected = 0;
-    for (i, &p) in problems.iter().enumerate() {
-        if p == 0 || p == BLANK {
-            continue;
-        }
-        rows_rejected += 1;
-        for prob in Problem::ALL {
-            if p & prob.bit() == 0 {
-                continue;
-            }
-            *counts.entry(prob).or_default() += 1;
-            if examples.len() < 10 {
-                examples.push(example(&raw, &cols, &dates.format, end_day, i, prob)?);
-            }
-        }
-    }
-    if rows_rejected > 0 && opts.bad_rows == BadRowPolicy::Fail {
-        return Err(DataError::BadRows(Box::new(BadRowsError {
-            path: raw.path.clone(),
-            rows_read: n - blank_rows,
-            rows_rejected,
-            counts,
-            examples,
-        })));
-    }
-    if let BadRowPolicy::Quarantine(qpath) = &opts.bad_rows
-        && rows_rejected > 0
-    {
-        write_quarantine(&raw, &problems, qpath)?;
-    }
+    let settled = settle_bad_rows(
+        &raw,
+        &cols,
+        &dates.format,
+        end_day,
+        &opts.bad_rows,
+        &mut problems,
+    )?;
     let mut ids = Vec::with_capacity(n);
     let mut days = Vec::with_capacity(n);
     let mut kinds = Vec::with_capacity(n);
@@ -652,27 +668,15 @@ pub fn load_events(
         vals.push(values.as_ref().and_then(|v| v[i]));
     }
     let events = Events::from_columns(&ids, days, &kinds, vals)?;
-    let range = events.day_range();
-    let report = LoadReport {
-        file: raw.path.clone(),
-        source: raw.describe(),
-        columns: cols,
-        date_format: dates.format.describe(),
-        rows_read: n - blank_rows,
-        blank_rows,
-        rows_accepted: events.len(),
-        rows_rejected,
-        rejected_by_reason: counts.iter().map(|(p, c)| (p.code(), *c)).collect(),
-        bad_row_policy: opts.bad_rows.name(),
-        quarantine_file: match &opts.bad_rows {
-            BadRowPolicy::Quarantine(p) if rows_rejected > 0 => Some(p.clone()),
-            _ => None,
-        },
-        negative_amounts: opts.negative_amounts,
-        negative_rows_netted: 0,
-        first_date: range.map(|r| date_of_day(r.0)),
-        last_date: range.map(|r| date_of_day(r.1)),
-    };
+    let report = load_report(
+        &raw,
+        cols,
+        opts,
+        &settled,
+        events.len(),
+        0,
+        events.day_range(),
+    );
     Ok((events, report))
 }
 
