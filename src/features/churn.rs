@@ -7,11 +7,10 @@
 //! the encoder ([`super::encode`]) imputes those with the training median and adds a
 //! `_missing` indicator, so the model sees a defined value and knows it was undefined.
 
-use std::collections::HashMap;
-
 use serde::{Deserialize, Serialize};
 
 use super::encode::RawColumn;
+use super::group::group_rows;
 use crate::data::{Events, Transactions};
 use crate::features::FeatureError;
 
@@ -151,25 +150,6 @@ pub struct CustomerLog {
     pub day_range: (i32, i32),
 }
 
-/// Groups values by key into compressed rows, stable within a key, then sorts each row by
-/// day.
-fn csr(n_keys: usize, keys: &[u32]) -> (Vec<usize>, Vec<u32>) {
-    let mut start = vec![0usize; n_keys + 1];
-    for &k in keys {
-        start[k as usize + 1] += 1;
-    }
-    for i in 1..start.len() {
-        start[i] += start[i - 1];
-    }
-    let mut fill = start.clone();
-    let mut order = vec![0u32; keys.len()];
-    for (row, &k) in keys.iter().enumerate() {
-        order[fill[k as usize]] = row as u32;
-        fill[k as usize] += 1;
-    }
-    (start, order)
-}
-
 impl CustomerLog {
     /// Builds the log from validated transactions and optional events. Events of customers
     /// with no transaction and event types in no family are counted and ignored.
@@ -191,19 +171,11 @@ impl CustomerLog {
             Err(_) => None,
         };
         let n = days.len();
-        let mut index: HashMap<&str, u32> = HashMap::with_capacity(n / 2);
-        let mut ids: Vec<String> = Vec::new();
-        let mut cust = Vec::with_capacity(n);
-        for id in ids_col.iter() {
-            let id = id.unwrap_or_default();
-            let next = ids.len() as u32;
-            let c = *index.entry(id).or_insert_with(|| {
-                ids.push(id.to_string());
-                next
-            });
-            cust.push(c);
-        }
-        let (tx_start, order) = csr(ids.len(), &cust);
+        let dense = super::group::dense_ids(&ids_col);
+        let index = &dense.index;
+        let ids: Vec<String> = dense.names.iter().map(|s| s.to_string()).collect();
+        let cust = &dense.of_row;
+        let (tx_start, order) = group_rows(ids.len(), cust);
         let mut tx_day: Vec<i32> = order.iter().map(|&r| days[r as usize]).collect();
         let mut tx_amount: Vec<f64> = match &amounts {
             Some(a) => order.iter().map(|&r| a[r as usize]).collect(),
@@ -267,7 +239,7 @@ impl CustomerLog {
                 report
                     .unmapped_types
                     .sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-                let (start, order) = csr(ids.len(), &keys);
+                let (start, order) = group_rows(ids.len(), &keys);
                 let mut day: Vec<i32> = order
                     .iter()
                     .map(|&k| ev.day[rows[k as usize] as usize])

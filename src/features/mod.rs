@@ -5,6 +5,7 @@
 
 pub mod churn;
 pub mod encode;
+mod group;
 pub mod summary;
 mod time;
 

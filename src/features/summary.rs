@@ -156,50 +156,13 @@ pub fn build_summary(
         Err(_) => None,
     };
     let amounts = amounts_ca.as_ref().map(|a| a.cont_slice()).transpose()?;
-    let n = days.len();
 
     // 1. Dense customer ids in order of first appearance.
-    // Sized for a few rows per customer up front: growing a large table rehashes every key.
-    let mut index: PlHashMap<&str, u32> = PlHashMap::with_capacity(n / 2);
-    let mut names: Vec<&str> = Vec::new();
-    let mut cust = Vec::with_capacity(n);
-    // Logs are usually grouped by customer: a row with the previous row's id skips the
-    // hash lookup (a string compare instead of a random access into a large table).
-    let mut prev: Option<(&str, u32)> = None;
-    for id in ids.iter() {
-        let id = id.unwrap_or_default();
-        if let Some((p, c)) = prev
-            && p == id
-        {
-            cust.push(c);
-            continue;
-        }
-        let next = names.len() as u32;
-        let c = *index.entry(id).or_insert_with(|| {
-            names.push(id);
-            next
-        });
-        cust.push(c);
-        prev = Some((id, c));
-    }
-    drop(index);
+    let super::group::DenseIds { names, of_row, .. } = super::group::dense_ids(ids);
 
     // 2. Rows grouped by customer (stable counting sort), then by day within each customer.
-    let mut start = vec![0usize; names.len() + 1];
-    for &c in &cust {
-        start[c as usize + 1] += 1;
-    }
-    for i in 1..start.len() {
-        start[i] += start[i - 1];
-    }
-    let mut order = vec![0u32; n];
-    let mut fill = start.clone();
-    for (row, &c) in cust.iter().enumerate() {
-        order[fill[c as usize]] = row as u32;
-        fill[c as usize] += 1;
-    }
-    drop(fill);
-    drop(cust);
+    let (start, mut order) = super::group::group_rows(names.len(), &of_row);
+    drop(of_row);
 
     // 3. One pass per customer: merge rows of a period into one transaction.
     let period_of = |day: i32| -> i64 {
