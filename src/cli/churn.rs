@@ -176,6 +176,32 @@ fn parse_label_kind(s: &str) -> Result<LabelKind, String> {
     }
 }
 
+/// Transactions plus an optional events log (read under the transactions' bad-row policy) as
+/// a per-customer log. Shared by `churn train`, `train --churn` and `predict`.
+pub fn customer_log(
+    tx: &clvr::data::Transactions,
+    events: Option<&PathBuf>,
+    families: &clvr::features::churn::EventFamilies,
+    bad_rows: &LoadOptions,
+    quiet: bool,
+) -> Result<(CustomerLog, EventReport), anyhow::Error> {
+    let events = match events {
+        Some(p) => {
+            let opts = LoadOptions {
+                bad_rows: bad_rows.bad_rows.clone(),
+                ..LoadOptions::default()
+            };
+            let (ev, load) = clvr::data::load_events(p, &opts, None)?;
+            if !quiet {
+                eprint!("{}", describe_load(&load).replace("input ", "events"));
+            }
+            Some(ev)
+        }
+        None => None,
+    };
+    Ok(CustomerLog::build(tx, events.as_ref(), families)?)
+}
+
 impl ChurnLogArgs {
     /// The feature spec (horizon in days).
     pub fn spec(&self) -> Result<ChurnFeatureSpec, anyhow::Error> {
@@ -214,21 +240,7 @@ impl ChurnLogArgs {
         bad_rows: &LoadOptions,
         quiet: bool,
     ) -> Result<(CustomerLog, EventReport), anyhow::Error> {
-        let events = match &self.events {
-            Some(p) => {
-                let opts = LoadOptions {
-                    bad_rows: bad_rows.bad_rows.clone(),
-                    ..LoadOptions::default()
-                };
-                let (ev, load) = clvr::data::load_events(p, &opts, None)?;
-                if !quiet {
-                    eprint!("{}", describe_load(&load).replace("input ", "events"));
-                }
-                Some(ev)
-            }
-            None => None,
-        };
-        Ok(CustomerLog::build(tx, events.as_ref(), &spec.families)?)
+        customer_log(tx, self.events.as_ref(), &spec.families, bad_rows, quiet)
     }
 
     /// The cutoffs to use: given, or three one horizon apart ending one horizon before
@@ -266,6 +278,15 @@ struct ChurnReport<'a> {
     output: Option<&'a PathBuf>,
     stage_seconds: std::collections::BTreeMap<&'static str, f64>,
     elapsed_seconds: f64,
+}
+
+impl ChurnCommand {
+    /// Whether a JSON report was asked for.
+    pub fn json(&self) -> bool {
+        match &self.command {
+            ChurnSub::Train(a) => a.output_opts.json,
+        }
+    }
 }
 
 /// Runs `clvr churn …`.

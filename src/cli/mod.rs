@@ -108,7 +108,7 @@ pub fn run() -> ExitCode {
         Command::Train(a) => a.output_opts.json,
         Command::Predict(a) => a.output_opts.json,
         Command::Models(a) => a.json,
-        Command::Churn(_) => std::env::args().any(|a| a == "--json"),
+        Command::Churn(a) => a.json(),
     };
     let result = match cli.command {
         Command::Summarize(a) => summarize::run(a),

@@ -204,18 +204,13 @@ pub fn run(mut args: PredictArgs) -> Result<(), Failure> {
             let clvr::churn::ChurnSource::Log { spec, .. } = &model.source else {
                 return Err(usage("the churn model was trained on a customer table".into()).into());
             };
-            let events = match &args.events {
-                Some(p) => {
-                    let opts = clvr::data::LoadOptions {
-                        bad_rows: load_opts.bad_rows.clone(),
-                        ..clvr::data::LoadOptions::default()
-                    };
-                    Some(clvr::data::load_events(p, &opts, None)?.0)
-                }
-                None => None,
-            };
-            let (log, _) =
-                clvr::features::churn::CustomerLog::build(&tx, events.as_ref(), &spec.families)?;
+            let (log, _) = super::churn::customer_log(
+                &tx,
+                args.events.as_ref(),
+                &spec.families,
+                &load_opts,
+                true,
+            )?;
             let scores =
                 clvr::churn::score_log(&model, &log, day_of_date(as_of), customer_table.as_ref())?;
             Some((scores, spec.horizon))

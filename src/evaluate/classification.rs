@@ -918,6 +918,18 @@ impl ClassificationReport {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Moved from the logistic module, whose own AUC this module replaces.
+    #[test]
+    fn roc_auc_handles_ties() {
+        let auc = |p: &[f64], y: &[bool]| roc_auc(y, p, None).ok();
+        assert_eq!(
+            auc(&[0.1, 0.4, 0.35, 0.8], &[false, false, true, true]),
+            Some(0.75)
+        );
+        assert_eq!(auc(&[0.5, 0.5], &[false, true]), Some(0.5));
+        assert_eq!(auc(&[0.5, 0.5], &[true, true]), None);
+    }
     use proptest::prelude::*;
     use std::cmp::Ordering;
 

@@ -57,8 +57,6 @@ enum Family {
     Cancel = 5,
 }
 
-const FAMILIES: usize = 6;
-
 impl EventFamilies {
     fn family_of(&self, t: &str) -> Option<Family> {
         let has = |v: &[String]| v.iter().any(|x| x.eq_ignore_ascii_case(t));
@@ -536,7 +534,6 @@ impl CustomerLog {
         let ar = count(Family::Activity, cutoff - t, cutoff);
         let ab = count(Family::Activity, cutoff - 2 * t, cutoff - t);
         out.push(f(((ar + 1.0) / (ab + 1.0)).ln()));
-        let _ = FAMILIES;
     }
 }
 

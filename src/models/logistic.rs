@@ -479,36 +479,6 @@ impl LogisticModel {
     }
 }
 
-/// ROC AUC (probability a random positive scores above a random negative, ties ½).
-/// `None` if either class is absent or lengths differ.
-pub fn roc_auc(scores: &[f64], labels: &[bool]) -> Option<f64> {
-    if scores.len() != labels.len() {
-        return None;
-    }
-    let n_pos = labels.iter().filter(|&&l| l).count();
-    let n_neg = labels.len() - n_pos;
-    if n_pos == 0 || n_neg == 0 {
-        return None;
-    }
-    let mut idx: Vec<usize> = (0..scores.len()).collect();
-    idx.sort_by(|&a, &b| scores[a].total_cmp(&scores[b]));
-    // Sum of (average) ranks of the positives, 1-based.
-    let mut rank_sum = 0.0;
-    let mut i = 0;
-    while i < idx.len() {
-        let mut j = i;
-        while j + 1 < idx.len() && scores[idx[j + 1]] == scores[idx[i]] {
-            j += 1;
-        }
-        let avg_rank = (i + j) as f64 / 2.0 + 1.0;
-        let pos_in_tie = idx[i..=j].iter().filter(|&&k| labels[k]).count();
-        rank_sum += avg_rank * pos_in_tie as f64;
-        i = j + 1;
-    }
-    let u = rank_sum - (n_pos * (n_pos + 1)) as f64 / 2.0;
-    Some(u / (n_pos as f64 * n_neg as f64))
-}
-
 fn sigmoid(z: f64) -> f64 {
     if z >= 0.0 {
         1.0 / (1.0 + (-z).exp())
@@ -1076,16 +1046,6 @@ mod tests {
         );
     }
 
-    #[test]
-    fn roc_auc_handles_ties() {
-        assert_eq!(
-            roc_auc(&[0.1, 0.4, 0.35, 0.8], &[false, false, true, true]),
-            Some(0.75)
-        );
-        assert_eq!(roc_auc(&[0.5, 0.5], &[false, true]), Some(0.5));
-        assert_eq!(roc_auc(&[0.5, 0.5], &[true, true]), None);
-    }
-
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(64))]
         #[test]
@@ -1446,7 +1406,8 @@ mod tests {
         let m = LogisticModel::fit(&xt, &yt, &names, &opts).unwrap();
         let xs = x.select(Axis(0), &test);
         let ys: Vec<bool> = test.iter().map(|&i| y[i]).collect();
-        let auc = roc_auc(&m.predict_proba(&xs), &ys).unwrap();
+        let auc =
+            crate::evaluate::classification::roc_auc(&ys, &m.predict_proba(&xs), None).unwrap();
         let sk: Vec<f64> = sk_coef.iter().map(|c| c.1).collect();
         let coef_diff = max_abs_diff(&m.coefficients, &sk);
         let b_diff = (m.intercept - sk_b).abs();

@@ -164,7 +164,9 @@ pub fn predict(
         scores.iter().map(|s| s.p_no_purchase).collect(),
     ));
 
-    if scores.first().is_some_and(|s| s.dert.is_some()) {
+    // Models with a closed-form DERT give it for every pattern, others for none.
+    let has_dert = scores.first().is_some_and(|s| s.dert.is_some());
+    if has_dert {
         cols.push(
             Float64Chunked::from_iter_options("dert".into(), scores.iter().map(|s| s.dert))
                 .into_column(),
@@ -243,7 +245,7 @@ pub fn predict(
                 .into_column(),
             );
         }
-        if scores.first().is_some_and(|s| s.dert.is_some()) {
+        if has_dert {
             let dert: Vec<Option<f64>> = scores.iter().map(|s| s.dert).collect();
             cols.push(
                 Float64Chunked::from_iter_options(
