@@ -143,61 +143,45 @@ fn read_table_with_ids(
             .iter()
             .find_map(|c| names.iter().find(|n| n.eq_ignore_ascii_case(c)).cloned()),
     };
-    if found.is_none() && !require_id {
-        let header_lines = usize::from(raw.line_of_row(1).is_some() && raw.has_header);
-        let mut table = CustomerTable {
-            path: path.to_path_buf(),
-            id_column: "(row)".into(),
-            ids: (1..=raw.df.height()).map(|i| i.to_string()).collect(),
-            columns: Vec::new(),
-            index: HashMap::new(),
-            header_lines,
-        };
-        table.index = table.ids.iter().cloned().zip(0..).collect();
-        for name in &names {
-            table
-                .columns
-                .push((name.clone(), typed_column(&raw, name, &table)?));
+    let id_name = match found {
+        Some(n) => Some(n),
+        None if !require_id => None,
+        None => {
+            return Err(DataError::Invalid(format!(
+                "{}: no customer id column{}; columns present: {}\n  fix: name it \
+                 customer_id, or pass the id column's name",
+                path.display(),
+                id_column.map(|c| format!(" '{c}'")).unwrap_or_default(),
+                names.join(", ")
+            )));
         }
-        return Ok(table);
-    }
-    let id_name = found.ok_or_else(|| {
-        DataError::Invalid(format!(
-            "{}: no customer id column{}; columns present: {}\n  fix: name it customer_id, \
-             or pass the id column's name",
-            path.display(),
-            id_column.map(|c| format!(" '{c}'")).unwrap_or_default(),
-            names.join(", ")
-        ))
-    })?;
-    let header_lines = usize::from(raw.line_of_row(1).is_some() && raw.has_header);
-    let text_of = |c: &Column| -> Result<Vec<Option<String>>, DataError> {
-        let s = c.cast(&DataType::String)?;
-        Ok(s.str()?
-            .iter()
-            .map(|v| v.map(str::trim).filter(|v| !v.is_empty()).map(String::from))
-            .collect())
     };
-    let ids_raw = text_of(raw.df.column(&id_name)?)?;
+    let n = raw.df.height();
     let mut table = CustomerTable {
         path: path.to_path_buf(),
-        id_column: id_name.clone(),
-        ids: Vec::with_capacity(ids_raw.len()),
+        id_column: id_name.clone().unwrap_or_else(|| "(row)".into()),
+        ids: Vec::with_capacity(n),
         columns: Vec::new(),
-        index: HashMap::with_capacity(ids_raw.len()),
-        header_lines,
+        index: HashMap::with_capacity(n),
+        header_lines: usize::from(raw.line_of_row(1).is_some() && raw.has_header),
     };
-    for (i, id) in ids_raw.into_iter().enumerate() {
+    // Ids from the id column, or 1-based row numbers for a table without one.
+    let ids: Vec<Option<String>> = match &id_name {
+        Some(name) => text_cells(raw.df.column(name)?)?,
+        None => (1..=n).map(|i| Some(i.to_string())).collect(),
+    };
+    let id_col = &table.id_column.clone();
+    for (i, id) in ids.into_iter().enumerate() {
         let Some(id) = id else {
             return Err(DataError::Invalid(format!(
-                "{}: {}, column '{id_name}': the customer id is empty\n  fix: give every row an id",
+                "{}: {}, column '{id_col}': the customer id is empty\n  fix: give every row an id",
                 path.display(),
                 table.locate(i)
             )));
         };
         if let Some(first) = table.index.insert(id.clone(), i) {
             return Err(DataError::Invalid(format!(
-                "{}: {}, column '{id_name}': customer '{id}' is listed twice (first at {})\n  \
+                "{}: {}, column '{id_col}': customer '{id}' is listed twice (first at {})\n  \
                  fix: keep one row per customer",
                 path.display(),
                 table.locate(i),
@@ -206,11 +190,20 @@ fn read_table_with_ids(
         }
         table.ids.push(id);
     }
-    for name in names.iter().filter(|n| **n != id_name) {
+    for name in names.iter().filter(|n| Some(*n) != id_name.as_ref()) {
         let typed = typed_column(&raw, name, &table)?;
         table.columns.push((name.clone(), typed));
     }
     Ok(table)
+}
+
+/// A column's cells as trimmed text, blank cells `None`.
+fn text_cells(col: &Column) -> Result<Vec<Option<String>>, DataError> {
+    let s = col.cast(&DataType::String)?;
+    Ok(s.str()?
+        .iter()
+        .map(|v| v.map(str::trim).filter(|v| !v.is_empty()).map(String::from))
+        .collect())
 }
 
 /// Types one column: numeric when stored as numbers or when every non-blank cell parses
@@ -235,12 +228,7 @@ fn typed_column(
         }
         return Ok(CustomerColumn::Numeric(v));
     }
-    let s = col.cast(&DataType::String)?;
-    let text: Vec<Option<String>> = s
-        .str()?
-        .iter()
-        .map(|v| v.map(str::trim).filter(|v| !v.is_empty()).map(String::from))
-        .collect();
+    let text = text_cells(col)?;
     let parsed: Option<Vec<Option<f64>>> = text
         .iter()
         .map(|s| match s {
