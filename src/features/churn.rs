@@ -148,6 +148,13 @@ pub struct CustomerLog {
     pub day_range: (i32, i32),
 }
 
+/// Sorts each group of `order` (rows `start[c]..start[c + 1]`) by day, stably.
+fn sort_groups_by_day(start: &[usize], order: &mut [u32], day_of: impl Fn(u32) -> i32) {
+    for w in start.windows(2) {
+        order[w[0]..w[1]].sort_by_key(|&r| day_of(r));
+    }
+}
+
 impl CustomerLog {
     /// Builds the log from validated transactions and optional events. Events of customers
     /// with no transaction and event types in no family are counted and ignored.
@@ -173,25 +180,13 @@ impl CustomerLog {
         let index = &dense.index;
         let ids: Vec<String> = dense.names.iter().map(|s| s.to_string()).collect();
         let cust = &dense.of_row;
-        let (tx_start, order) = group_rows(ids.len(), cust);
-        let mut tx_day: Vec<i32> = order.iter().map(|&r| days[r as usize]).collect();
-        let mut tx_amount: Vec<f64> = match &amounts {
+        let (tx_start, mut order) = group_rows(ids.len(), cust);
+        sort_groups_by_day(&tx_start, &mut order, |r| days[r as usize]);
+        let tx_day: Vec<i32> = order.iter().map(|&r| days[r as usize]).collect();
+        let tx_amount: Vec<f64> = match &amounts {
             Some(a) => order.iter().map(|&r| a[r as usize]).collect(),
             None => vec![0.0; n],
         };
-        for c in 0..ids.len() {
-            let (a, b) = (tx_start[c], tx_start[c + 1]);
-            let mut pairs: Vec<(i32, f64)> = tx_day[a..b]
-                .iter()
-                .copied()
-                .zip(tx_amount[a..b].iter().copied())
-                .collect();
-            pairs.sort_by_key(|p| p.0);
-            for (k, (d, v)) in pairs.into_iter().enumerate() {
-                tx_day[a + k] = d;
-                tx_amount[a + k] = v;
-            }
-        }
         let mut lo = days.iter().copied().min().unwrap_or(0);
         let mut hi = days.iter().copied().max().unwrap_or(0);
 
@@ -237,28 +232,16 @@ impl CustomerLog {
                 report
                     .unmapped_types
                     .sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-                let (start, order) = group_rows(ids.len(), &keys);
-                let mut day: Vec<i32> = order
+                let (start, mut order) = group_rows(ids.len(), &keys);
+                sort_groups_by_day(&start, &mut order, |k| ev.day[rows[k as usize] as usize]);
+                let day: Vec<i32> = order
                     .iter()
                     .map(|&k| ev.day[rows[k as usize] as usize])
                     .collect();
-                let mut family: Vec<u8> = order
+                let family: Vec<u8> = order
                     .iter()
                     .map(|&k| fam[ev.kind[rows[k as usize] as usize] as usize].unwrap() as u8)
                     .collect();
-                for c in 0..ids.len() {
-                    let (a, b) = (start[c], start[c + 1]);
-                    let mut pairs: Vec<(i32, u8)> = day[a..b]
-                        .iter()
-                        .copied()
-                        .zip(family[a..b].iter().copied())
-                        .collect();
-                    pairs.sort_unstable();
-                    for (k, (d, f)) in pairs.into_iter().enumerate() {
-                        day[a + k] = d;
-                        family[a + k] = f;
-                    }
-                }
                 if let Some((a, b)) = ev.day_range() {
                     lo = lo.min(a);
                     hi = hi.max(b);
