@@ -30,6 +30,7 @@
 pub mod artifact;
 pub mod churn;
 pub mod data;
+pub(crate) mod dense;
 pub mod evaluate;
 pub mod features;
 pub mod models;

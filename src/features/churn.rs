@@ -177,7 +177,6 @@ impl CustomerLog {
         };
         let n = days.len();
         let dense = super::group::dense_ids(&ids_col);
-        let index = &dense.index;
         let ids: Vec<String> = dense.names.iter().map(|s| s.to_string()).collect();
         let cust = &dense.of_row;
         let (tx_start, mut order) = group_rows(ids.len(), cust);
@@ -204,7 +203,7 @@ impl CustomerLog {
                 let map_c: Vec<Option<u32>> = ev
                     .customer_names
                     .iter()
-                    .map(|c| index.get(c.as_str()).copied())
+                    .map(|c| dense.get(c.as_str()))
                     .collect();
                 report.unknown_customers = map_c.iter().filter(|c| c.is_none()).count();
                 let mut keys = Vec::with_capacity(ev.len());

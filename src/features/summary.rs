@@ -20,6 +20,7 @@
 
 use chrono::{Datelike, NaiveDate};
 use polars::prelude::*;
+use rayon::prelude::*;
 use serde::Serialize;
 
 use super::FeatureError;
@@ -92,7 +93,7 @@ pub struct CustomerSummary {
 }
 
 /// Per-customer accumulators for one pass over the customer's transactions in date order.
-#[derive(Default)]
+#[derive(Default, Clone, Copy)]
 struct Acc {
     first_day: i32,
     last_day: i32,
@@ -161,10 +162,12 @@ pub fn build_summary(
     let super::group::DenseIds { names, of_row, .. } = super::group::dense_ids(ids);
 
     // 2. Rows grouped by customer (stable counting sort), then by day within each customer.
-    let (start, mut order) = super::group::group_rows(names.len(), &of_row);
+    let (start, order) = super::group::group_rows(names.len(), &of_row);
     drop(of_row);
 
-    // 3. One pass per customer: merge rows of a period into one transaction.
+    // 3. One pass per customer: merge rows of a period into one transaction. Customers are
+    //    independent, so they are summarised in parallel; each customer's sums still run in
+    //    row order, so the result does not depend on the number of threads.
     let period_of = |day: i32| -> i64 {
         match opts.merge_period {
             MergePeriod::Day => i64::from(day),
@@ -176,12 +179,18 @@ pub fn build_summary(
             }
         }
     };
-    let mut accs: Vec<Acc> = Vec::with_capacity(names.len());
-    let mut excluded_after_calibration = 0;
-    let mut only_returns = 0;
-    for c in 0..names.len() {
-        let rows = &mut order[start[c]..start[c + 1]];
-        rows.sort_by_key(|&r| days[r as usize]);
+    let summarise = |c: usize| -> Acc {
+        let rows = &order[start[c]..start[c + 1]];
+        // Logs are usually in date order within a customer; sort (stably) only when not.
+        let sorted: Vec<u32>;
+        let rows = if rows.is_sorted_by_key(|&r| days[r as usize]) {
+            rows
+        } else {
+            let mut v = rows.to_vec();
+            v.sort_by_key(|&r| days[r as usize]);
+            sorted = v;
+            &sorted
+        };
         let mut acc = Acc::default();
         let mut i = 0;
         while i < rows.len() {
@@ -219,24 +228,27 @@ pub fn build_summary(
                 acc.hold_sum += value;
             }
         }
-        if acc.n_cal == 0 {
-            if acc.n_hold > 0 {
-                excluded_after_calibration += 1;
-            } else {
-                only_returns += 1;
-            }
-        }
-        accs.push(acc);
-    }
+        acc
+    };
+    let accs: Vec<Acc> = (0..names.len())
+        .into_par_iter()
+        .with_min_len(4096)
+        .map(summarise)
+        .collect();
+    let excluded_after_calibration = accs.iter().filter(|a| a.n_cal == 0 && a.n_hold > 0).count();
+    let only_returns = accs.iter().filter(|a| a.n_cal == 0 && a.n_hold == 0).count();
     drop(order);
 
     // 4. Output rows: customers with a purchase in the period, sorted by id.
     let mut kept: Vec<u32> = (0..names.len() as u32)
         .filter(|&c| accs[c as usize].n_cal > 0)
         .collect();
-    kept.sort_unstable_by(|&a, &b| names[a as usize].cmp(names[b as usize]));
+    kept.par_sort_unstable_by(|&a, &b| names[a as usize].cmp(names[b as usize]));
     let m = kept.len();
-    let acc_of = |i: usize| &accs[kept[i] as usize];
+    // Gathered once in output order, so every column below reads them sequentially.
+    let sorted: Vec<Acc> = kept.par_iter().map(|&c| accs[c as usize]).collect();
+    drop(accs);
+    let acc_of = |i: usize| &sorted[i];
     let frequency: Vec<i64> = (0..m).map(|i| acc_of(i).n_cal - 1).collect();
     let mut columns = vec![
         StringChunked::from_iter_values(

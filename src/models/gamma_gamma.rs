@@ -21,7 +21,7 @@
 //! p and q are dimensionless; γ is in the currency unit of m (ν is a rate per currency
 //! unit), so rescaling every m by c rescales γ by c and nothing else.
 
-use std::collections::BTreeMap;
+use rayon::prelude::*;
 
 use serde::{Deserialize, Serialize};
 
@@ -175,7 +175,7 @@ impl SpendData {
             n_patterns: 0,
         };
         // Keyed by bit patterns: for positive finite f64 their order is the numeric order.
-        let mut counts: BTreeMap<(u64, u64), u64> = BTreeMap::new();
+        let mut keys: Vec<(u64, u64)> = Vec::new();
         for (index, (&xi, &mi)) in x.iter().zip(m).enumerate() {
             if let Some(what) = check_row(xi, mi) {
                 return Err(SpendError::InvalidRow {
@@ -190,21 +190,23 @@ impl SpendData {
             } else if mi == 0.0 {
                 sel.n_zero_spend += 1;
             } else {
-                sel.n_used += 1;
-                *counts.entry((xi.to_bits(), mi.to_bits())).or_insert(0) += 1;
+                keys.push((xi.to_bits(), mi.to_bits()));
             }
         }
-        sel.n_patterns = counts.len();
+        sel.n_used = keys.len();
+        // Sorted, then counted run by run: the order (and so every later sum) is the key order.
+        keys.par_sort_unstable();
         let mut data = SpendData {
-            x: Vec::with_capacity(counts.len()),
-            m: Vec::with_capacity(counts.len()),
-            count: Vec::with_capacity(counts.len()),
+            x: Vec::new(),
+            m: Vec::new(),
+            count: Vec::new(),
         };
-        for ((xb, mb), c) in counts {
-            data.x.push(f64::from_bits(xb));
-            data.m.push(f64::from_bits(mb));
-            data.count.push(c as f64);
+        for run in keys.chunk_by(|a, b| a == b) {
+            data.x.push(f64::from_bits(run[0].0));
+            data.m.push(f64::from_bits(run[0].1));
+            data.count.push(run.len() as f64);
         }
+        sel.n_patterns = data.x.len();
         Ok((data, sel))
     }
 
@@ -522,6 +524,9 @@ pub struct GammaGammaLikelihood<'a> {
     x_idx: Vec<u32>,
     /// Σ count · ln m, which does not depend on the parameters.
     sum_w_ln_m: f64,
+    /// ln(x m) per pattern: with it one `ln_1p` per pattern gives both ln(1 + γ/xm) and
+    /// ln(1 + xm/γ).
+    ln_xm: Vec<f64>,
 }
 
 impl<'a> GammaGammaLikelihood<'a> {
@@ -529,7 +534,7 @@ impl<'a> GammaGammaLikelihood<'a> {
     /// outside the domain make the value non-finite).
     pub fn new(data: &'a SpendData) -> Self {
         let mut xs: Vec<f64> = data.x.clone();
-        xs.sort_by(f64::total_cmp);
+        xs.par_sort_unstable_by(f64::total_cmp);
         xs.dedup();
         let x_idx = data
             .x
@@ -542,11 +547,13 @@ impl<'a> GammaGammaLikelihood<'a> {
             .zip(&data.count)
             .map(|(m, w)| w * m.ln())
             .sum();
+        let ln_xm = data.x.iter().zip(&data.m).map(|(x, m)| (x * m).ln()).collect();
         GammaGammaLikelihood {
             data,
             xs,
             x_idx,
             sum_w_ln_m,
+            ln_xm,
         }
     }
 }
@@ -589,14 +596,23 @@ impl Likelihood for GammaGammaLikelihood<'_> {
                 )
             })
             .collect();
+        let ln_gamma_ = gamma.ln();
         let sums = par_sum(d.len(), 4, |i, acc| {
             let (x, m, w) = (d.x[i], d.m[i], d.count[i]);
             let (lg, dp, dq) = per_x[self.x_idx[i] as usize];
             let px = p * x;
             let xm = x * m;
             let a = px + q;
-            let l1 = (gamma / xm).ln_1p();
-            let l2 = (xm / gamma).ln_1p();
+            // l1 = ln(1 + γ/xm) and l2 = ln(1 + xm/γ) differ by u = ln(xm/γ); the smaller
+            // is computed with ln_1p and the larger from it, so neither loses precision.
+            let u = self.ln_xm[i] - ln_gamma_;
+            let (l1, l2) = if u >= 0.0 {
+                let l1 = (gamma / xm).ln_1p();
+                (l1, l1 + u)
+            } else {
+                let l2 = (xm / gamma).ln_1p();
+                (l2 - u, l2)
+            };
             acc[0] += w * (lg - px * l1 - q * l2);
             acc[1] += w * (dp - x * l1);
             acc[2] += w * (dq - l2);

@@ -13,13 +13,14 @@
 
 mod predict;
 
-use std::collections::HashMap;
+use std::hash::BuildHasher;
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::features::TimeUnit;
 use crate::models::PurchaseModel;
+use crate::dense::dense_index;
 use crate::models::patterns::FastHash;
 
 pub use predict::{ChurnStats, ScoreStats, Scores, TopCustomer, predict};
@@ -141,26 +142,42 @@ pub fn score_patterns(
     clv: &ClvSettings,
 ) -> Vec<PatternScore> {
     // Distinct patterns and (x, T) pairs in order of first appearance (deterministic).
-    let mut pattern_index: HashMap<(u64, u64, u64), usize, FastHash> =
-        HashMap::with_capacity_and_hasher(x.len(), FastHash);
-    let mut patterns: Vec<(f64, f64, f64, usize)> = Vec::new();
-    let mut pair_index: HashMap<(u64, u64), usize, FastHash> = HashMap::default();
-    let mut pairs: Vec<(f64, f64)> = Vec::new();
-    let of: Vec<usize> = (0..x.len())
-        .map(|i| {
-            let key = (x[i].to_bits(), t_x[i].to_bits(), t[i].to_bits());
-            *pattern_index.entry(key).or_insert_with(|| {
-                let pair = *pair_index
-                    .entry((x[i].to_bits(), t[i].to_bits()))
-                    .or_insert_with(|| {
-                        pairs.push((x[i], t[i]));
-                        pairs.len() - 1
-                    });
-                patterns.push((x[i], t_x[i], t[i], pair));
-                patterns.len() - 1
-            })
+    let state = FastHash;
+    let key = |i: usize| (x[i].to_bits(), t_x[i].to_bits(), t[i].to_bits());
+    let hashes: Vec<u64> = (0..x.len())
+        .into_par_iter()
+        .map(|i| state.hash_one(key(i)))
+        .collect();
+    let by_pattern = dense_index(&hashes, |a, b| key(a as usize) == key(b as usize));
+    drop(hashes);
+    let pair_key = |k: u32| (x[k as usize].to_bits(), t[k as usize].to_bits());
+    let pair_hashes: Vec<u64> = by_pattern
+        .firsts
+        .par_iter()
+        .map(|&k| state.hash_one(pair_key(k)))
+        .collect();
+    let by_pair = dense_index(&pair_hashes, |a, b| {
+        pair_key(by_pattern.firsts[a as usize]) == pair_key(by_pattern.firsts[b as usize])
+    });
+    drop(pair_hashes);
+    let pairs: Vec<(f64, f64)> = by_pair
+        .firsts
+        .iter()
+        .map(|&p| {
+            let k = by_pattern.firsts[p as usize] as usize;
+            (x[k], t[k])
         })
         .collect();
+    let patterns: Vec<(f64, f64, f64, usize)> = by_pattern
+        .firsts
+        .iter()
+        .zip(&by_pair.of_item)
+        .map(|(&k, &pair)| {
+            let k = k as usize;
+            (x[k], t_x[k], t[k], pair as usize)
+        })
+        .collect();
+    let of = by_pattern.of_item;
     let k = clv.steps();
     // The horizon is usually a whole number of steps: then the last cumulative value is the
     // horizon's expectation.
@@ -202,7 +219,7 @@ pub fn score_patterns(
             }
         })
         .collect();
-    of.iter().map(|&i| scores[i]).collect()
+    of.par_iter().map(|&i| scores[i as usize]).collect()
 }
 
 /// Share of the total held by the largest `share` of values (e.g. 0.2 → top 20%).
@@ -212,9 +229,16 @@ pub fn top_share(values: &[f64], share: f64) -> f64 {
         return 0.0;
     }
     let mut v = values.to_vec();
-    v.sort_unstable_by(|a, b| b.total_cmp(a));
-    let n = ((values.len() as f64) * share).ceil() as usize;
-    v[..n.min(v.len())].iter().sum::<f64>() / total
+    let n = (((values.len() as f64) * share).ceil() as usize).min(v.len());
+    if n == 0 {
+        return 0.0;
+    }
+    // The largest n first (linear time), then only those sorted, so they sum in descending
+    // order as a full sort would.
+    v.select_nth_unstable_by(n - 1, |a, b| b.total_cmp(a));
+    let top = &mut v[..n];
+    top.sort_unstable_by(|a, b| b.total_cmp(a));
+    top.iter().sum::<f64>() / total
 }
 
 #[cfg(test)]
@@ -349,5 +373,12 @@ mod tests {
     fn top_share_of_values() {
         assert_eq!(top_share(&[1.0, 1.0, 1.0, 1.0, 6.0], 0.2), 0.6);
         assert_eq!(top_share(&[], 0.2), 0.0);
+        // Against a full sort, with ties and a share that is not a whole number of values.
+        let v: Vec<f64> = (0..1001).map(|i| f64::from((i * 7919) % 101)).collect();
+        let mut s = v.clone();
+        s.sort_by(|a, b| b.total_cmp(a));
+        let n = (1001.0f64 * 0.2).ceil() as usize;
+        let want = s[..n].iter().sum::<f64>() / s.iter().sum::<f64>();
+        assert_eq!(top_share(&v, 0.2), want);
     }
 }

@@ -3,6 +3,7 @@
 
 use chrono::NaiveDate;
 use polars::prelude::*;
+use rayon::prelude::*;
 use serde::Serialize;
 
 use super::{ClvSettings, score_patterns, top_share};
@@ -186,23 +187,22 @@ pub fn predict(
                 file.id()
             ))
         })?;
-        let mut source = Vec::with_capacity(n);
-        let mut spend = Vec::with_capacity(n);
-        for i in 0..n {
-            if x[i] > 0.0 && m[i] > 0.0 {
-                source.push("individual");
-                spend.push(
+        let individual: Vec<bool> = (0..n).map(|i| x[i] > 0.0 && m[i] > 0.0).collect();
+        let spend: Vec<f64> = (0..n)
+            .into_par_iter()
+            .map(|i| {
+                if individual[i] {
                     gg.conditional_expected_average_spend(x[i], m[i])
-                        .map_err(|e| {
-                            FeatureError::Invalid(format!("customer row {}: {e}", i + 1))
-                        })?,
-                );
-            } else {
-                source.push("population_mean");
-                spend.push(pop);
-            }
-        }
-        pop_mean_customers = source.iter().filter(|s| **s == "population_mean").count();
+                        .map_err(|e| FeatureError::Invalid(format!("customer row {}: {e}", i + 1)))
+                } else {
+                    Ok(pop)
+                }
+            })
+            .collect::<Result<_, _>>()?;
+        let source = individual
+            .iter()
+            .map(|&ind| if ind { "individual" } else { "population_mean" });
+        pop_mean_customers = individual.iter().filter(|b| !**b).count();
         let values: Vec<f64> = (0..n)
             .map(|i| scores[i].discounted_purchases * spend[i] * clv.margin)
             .collect();
@@ -212,7 +212,7 @@ pub fn predict(
         top20 = Some(top_share(&values, 0.2));
         cols.push(f64col("expected_avg_spend", spend.clone()));
         cols.push(
-            StringChunked::from_iter_values("spend_source".into(), source.into_iter())
+            StringChunked::from_iter_values("spend_source".into(), source)
                 .into_column(),
         );
         if let Some(cac) = acquisition_cost {
@@ -264,7 +264,7 @@ pub fn predict(
             .into_column(),
     );
     cols.push(
-        StringChunked::from_iter_values("model".into(), std::iter::repeat_n(file.id(), n))
+        StringChunked::from_iter_values("model".into(), std::iter::repeat_n(file.id().as_str(), n))
             .into_column(),
     );
     cols.push(
