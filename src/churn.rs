@@ -20,6 +20,10 @@ use crate::features::churn::{ChurnFeatureSpec, CustomerLog};
 use crate::features::encode::{self, EncoderSpec, RawColumn};
 use crate::models::forest::{ForestModel, ForestOptions};
 use crate::models::logistic::{LogisticModel, LogisticOptions};
+use crate::models::optimize::FitOptions;
+use crate::models::patterns::RfmPatterns;
+use crate::models::{ModelKind, PurchaseModel};
+use crate::train::{DynPurchaseModel, fit_purchase_model, purchase_model_from};
 
 /// Why churn training or scoring failed.
 #[derive(Debug, thiserror::Error)]
@@ -95,6 +99,8 @@ impl Classifier {
 /// Where the training rows came from, and so how to rebuild them at scoring time.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "source", rename_all = "snake_case")]
+// One value per model file: the size difference between the variants costs nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum ChurnSource {
     /// Behavioural features from a customer log.
     Log {
@@ -104,6 +110,10 @@ pub enum ChurnSource {
         static_columns: Vec<String>,
         /// Whether an events log fed the training features (scoring then needs one too).
         uses_events: bool,
+        /// Parameters of the purchase model behind the purchase-model features (kind in
+        /// `spec.purchase_model`), fitted at the last cutoff; scoring uses them.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        purchase_params: Option<Vec<f64>>,
     },
     /// A customer-level table.
     Table {
@@ -229,7 +239,97 @@ fn static_columns(
         .collect()
 }
 
-/// The feature table of `rows` at `cutoff`: behavioural features plus static columns.
+/// Days per time unit of the purchase models behind the purchase-model features (weeks; the
+/// features themselves do not depend on the unit).
+const PURCHASE_UNIT_DAYS: f64 = 7.0;
+
+/// The purchase-model kind named in a feature spec.
+fn purchase_kind(spec: &ChurnFeatureSpec) -> Result<Option<ModelKind>, ChurnError> {
+    let Some(name) = &spec.purchase_model else {
+        return Ok(None);
+    };
+    let kind = ModelKind::parse(name).map_err(ChurnError::Invalid)?;
+    if !matches!(
+        kind,
+        ModelKind::Bgnbd | ModelKind::Mbgnbd | ModelKind::Paretonbd
+    ) {
+        return Err(ChurnError::Invalid(format!(
+            "purchase-model features need bgnbd, mbgnbd or paretonbd, not {}",
+            kind.name()
+        )));
+    }
+    Ok(Some(kind))
+}
+
+/// Fits a purchase model of `kind` on every customer with a purchase on or before `cutoff`,
+/// from data on or before it only (no leakage from the label window).
+pub fn fit_purchase_at(
+    log: &CustomerLog,
+    cutoff: i32,
+    kind: ModelKind,
+) -> Result<(DynPurchaseModel, Vec<f64>), ChurnError> {
+    let rows = log.population(cutoff, crate::features::churn::LabelKind::NonContractual);
+    let rfm: Vec<(f64, f64, f64)> = log
+        .rfm_at(&rows, cutoff, PURCHASE_UNIT_DAYS)
+        .into_iter()
+        .flatten()
+        .collect();
+    let x: Vec<f64> = rfm.iter().map(|r| r.0).collect();
+    let t_x: Vec<f64> = rfm.iter().map(|r| r.1).collect();
+    let t: Vec<f64> = rfm.iter().map(|r| r.2).collect();
+    let fail = |e: String| {
+        ChurnError::Invalid(format!(
+            "purchase-model features: fitting {} on data up to {}: {e}",
+            kind.name(),
+            date_of_day(cutoff)
+        ))
+    };
+    let data = RfmPatterns::from_customers(&x, &t_x, &t, None).map_err(|e| fail(e.to_string()))?;
+    let (model, fit) =
+        fit_purchase_model(kind, &data, &FitOptions::default()).map_err(|e| fail(e.to_string()))?;
+    if !fit.converged {
+        return Err(fail(format!(
+            "the fit did not converge ({})\n  fix: use more data before the cutoff, or drop \
+             --purchase-features",
+            fit.message
+        )));
+    }
+    Ok((model, fit.params()))
+}
+
+/// Purchase-model features of `rows` at `cutoff`: P(alive) and the expected number of
+/// purchases over the churn horizon.
+fn purchase_columns(
+    log: &CustomerLog,
+    rows: &[u32],
+    cutoff: i32,
+    spec: &ChurnFeatureSpec,
+    model: &(dyn PurchaseModel + Sync + Send),
+) -> Vec<(String, RawColumn)> {
+    use rayon::prelude::*;
+    let horizon = f64::from(spec.horizon) / PURCHASE_UNIT_DAYS;
+    let rfm = log.rfm_at(rows, cutoff, PURCHASE_UNIT_DAYS);
+    let (p_alive, expected): (Vec<Option<f64>>, Vec<Option<f64>>) = rfm
+        .par_iter()
+        .map(|r| match r {
+            Some((x, tx, t)) => (
+                Some(model.p_alive(*x, *tx, *t)),
+                Some(model.conditional_expected_purchases(horizon, *x, *tx, *t)),
+            ),
+            None => (None, None),
+        })
+        .unzip();
+    vec![
+        ("p_alive".into(), RawColumn::Numeric(p_alive)),
+        (
+            "expected_purchases_horizon".into(),
+            RawColumn::Numeric(expected),
+        ),
+    ]
+}
+
+/// The feature table of `rows` at `cutoff`: behavioural features, purchase-model features
+/// (when `purchase` is given) and static columns.
 pub fn log_features(
     log: &CustomerLog,
     rows: &[u32],
@@ -237,8 +337,12 @@ pub fn log_features(
     spec: &ChurnFeatureSpec,
     table: Option<&CustomerTable>,
     static_names: &[String],
+    purchase: Option<&(dyn PurchaseModel + Sync + Send)>,
 ) -> Vec<(String, RawColumn)> {
     let mut cols = log.features(rows, cutoff, spec);
+    if let Some(m) = purchase {
+        cols.extend(purchase_columns(log, rows, cutoff, spec, m));
+    }
     if let Some(t) = table {
         let ids: Vec<&str> = rows.iter().map(|&r| log.ids[r as usize].as_str()).collect();
         cols.extend(static_columns(t, static_names, &ids));
@@ -278,6 +382,8 @@ pub struct TrainingSet {
     pub validation_cutoff: Option<NaiveDate>,
     /// Customers-table columns included.
     pub static_columns: Vec<String>,
+    /// Parameters of the purchase model fitted at the last cutoff (purchase-model features).
+    pub purchase_params: Option<Vec<f64>>,
 }
 
 /// Builds the training set: at each cutoff (sorted), the customers at risk, their features
@@ -313,9 +419,19 @@ pub fn training_set(
         validation_cutoff: (cutoffs.len() >= 2).then(|| *cutoffs.last().unwrap()),
         cutoffs,
         static_columns: static_names,
+        purchase_params: None,
     };
+    let kind = purchase_kind(spec)?;
     for c in set.cutoffs.clone() {
         let day = day_of_date(c);
+        let purchase = match kind {
+            Some(k) => {
+                let (model, params) = fit_purchase_at(log, day, k)?;
+                set.purchase_params = Some(params);
+                Some(model)
+            }
+            None => None,
+        };
         let rows = log.population(day, spec.label);
         let y = log.labels(&rows, day, spec)?;
         let start = set.labels.len();
@@ -328,7 +444,15 @@ pub fn training_set(
         }
         append(
             &mut set.columns,
-            log_features(log, &rows, day, spec, table, &set.static_columns),
+            log_features(
+                log,
+                &rows,
+                day,
+                spec,
+                table,
+                &set.static_columns,
+                purchase.as_deref(),
+            ),
         );
     }
     Ok(set)
@@ -356,6 +480,7 @@ pub fn fit_training_set(
             spec: spec.clone(),
             static_columns: set.static_columns.clone(),
             uses_events,
+            purchase_params: set.purchase_params.clone(),
         },
         encoder,
         classifier,
@@ -558,6 +683,10 @@ pub fn describe_feature(name: &str) -> String {
         "complaint_trend" => "complaints rising".into(),
         "days_since_last_complaint" => "days since the last complaint".into(),
         "open_rate_trend" => "email open rate trend".into(),
+        "p_alive" => "probability still active (purchase model)".into(),
+        "expected_purchases_horizon" => {
+            "expected purchases in the churn horizon (purchase model)".into()
+        }
         "activity_trend" => "activity trend".into(),
         other => other.replace('_', " "),
     }
@@ -574,6 +703,7 @@ pub fn score_log(
         spec,
         static_columns,
         uses_events,
+        purchase_params,
     } = &model.source
     else {
         return Err(ChurnError::Invalid(
@@ -593,8 +723,29 @@ pub fn score_log(
             static_columns.join(", ")
         )));
     }
+    let purchase = match (purchase_kind(spec)?, purchase_params) {
+        (Some(k), Some(p)) => Some(purchase_model_from(k, p).map_err(|e| {
+            ChurnError::Invalid(format!("the churn model's purchase-model features: {e}"))
+        })?),
+        (None, None) => None,
+        _ => {
+            return Err(ChurnError::Invalid(
+                "the churn model names a purchase model for its features but has no \
+                 parameters for it (modified file?)"
+                    .into(),
+            ));
+        }
+    };
     let rows = log.population(cutoff, spec.label);
-    let cols = log_features(log, &rows, cutoff, spec, table, static_columns);
+    let cols = log_features(
+        log,
+        &rows,
+        cutoff,
+        spec,
+        table,
+        static_columns,
+        purchase.as_deref(),
+    );
     let (x, _) = encode::transform(&model.encoder, &cols)?;
     let probability = model.classifier.predict(&x)?;
     let reasons = match &model.classifier {
@@ -623,16 +774,29 @@ mod tests {
     use super::*;
     use crate::data::{LoadOptions, load_transactions};
 
-    /// No training/serving skew: scoring the validation cutoff through the `predict` path
-    /// reproduces, bit for bit, the validation metrics computed at training time.
-    #[test]
-    fn scoring_recomputes_the_training_features_exactly() {
+    fn cdnow() -> crate::data::Transactions {
         let path = std::path::Path::new(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/datasets/cdnow/CDNOW_master.txt"
         ));
-        let (tx, _) = load_transactions(path, &LoadOptions::default()).unwrap();
-        let spec = ChurnFeatureSpec::default();
+        load_transactions(path, &LoadOptions::default()).unwrap().0
+    }
+
+    /// No training/serving skew: scoring the validation cutoff through the `predict` path
+    /// reproduces, bit for bit, the validation metrics computed at training time — with and
+    /// without purchase-model features.
+    #[test]
+    fn scoring_recomputes_the_training_features_exactly() {
+        for purchase_model in [None, Some("bgnbd".to_string())] {
+            skew_free(ChurnFeatureSpec {
+                purchase_model,
+                ..ChurnFeatureSpec::default()
+            });
+        }
+    }
+
+    fn skew_free(spec: ChurnFeatureSpec) {
+        let tx = cdnow();
         let (log, _) = CustomerLog::build(&tx, None, &spec.families).unwrap();
         let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
         let cutoffs = [d("1997-09-30"), d("1997-12-31")];
@@ -658,6 +822,31 @@ mod tests {
         assert_eq!(at_score.roc_auc.to_bits(), at_train.roc_auc.to_bits());
         assert_eq!(at_score.log_loss.to_bits(), at_train.log_loss.to_bits());
         assert!(scores.reasons.iter().all(|r| r.len() <= 3));
+        let names = model.encoder.feature_names();
+        assert_eq!(
+            names.iter().any(|n| n == "p_alive"),
+            spec.purchase_model.is_some(),
+            "{names:?}"
+        );
+    }
+
+    /// The purchase model behind the features sees no data after its cutoff: fitted on the
+    /// whole log or on the log cut at the cutoff, it is the same model, bit for bit; and it
+    /// differs from a fit at a later cutoff.
+    #[test]
+    fn purchase_features_use_no_data_after_the_cutoff() {
+        let tx = cdnow();
+        let families = ChurnFeatureSpec::default().families;
+        let cutoff = day_of_date(NaiveDate::from_ymd_opt(1997, 9, 30).unwrap());
+        let (full, _) = CustomerLog::build(&tx, None, &families).unwrap();
+        let (tx_cut, dropped) = tx.up_to(cutoff).unwrap();
+        assert!(dropped > 0);
+        let (cut, _) = CustomerLog::build(&tx_cut, None, &families).unwrap();
+        let (_, p_full) = fit_purchase_at(&full, cutoff, ModelKind::Bgnbd).unwrap();
+        let (_, p_cut) = fit_purchase_at(&cut, cutoff, ModelKind::Bgnbd).unwrap();
+        assert_eq!(p_full, p_cut);
+        let (_, p_later) = fit_purchase_at(&full, cutoff + 90, ModelKind::Bgnbd).unwrap();
+        assert_ne!(p_full, p_later);
     }
 
     #[test]

@@ -130,11 +130,19 @@ pub fn purchase_model_of(file: &ModelFile) -> Result<DynPurchaseModel, String> {
             file.id()
         ));
     }
-    Ok(match file.purchase_kind()? {
-        ModelKind::Bgnbd => Box::new(BgNbd::from_slice(&p)),
-        ModelKind::Mbgnbd => Box::new(MbgNbd::from_slice(&p)),
-        ModelKind::Paretonbd => Box::new(ParetoNbd::from_slice(&p)),
-        other => return Err(format!("{}: cannot score with {}", file.id(), other.name())),
+    purchase_model_from(file.purchase_kind()?, &p).map_err(|e| format!("{}: {e}", file.id()))
+}
+
+/// Rebuilds a continuous-time purchase model from its kind and parameters.
+pub fn purchase_model_from(kind: ModelKind, p: &[f64]) -> Result<DynPurchaseModel, String> {
+    if p.len() != 4 || p.iter().any(|v| !(v.is_finite() && *v > 0.0)) {
+        return Err(format!("invalid {} parameters {p:?}", kind.name()));
+    }
+    Ok(match kind {
+        ModelKind::Bgnbd => Box::new(BgNbd::from_slice(p)),
+        ModelKind::Mbgnbd => Box::new(MbgNbd::from_slice(p)),
+        ModelKind::Paretonbd => Box::new(ParetoNbd::from_slice(p)),
+        other => return Err(format!("cannot score with {}", other.name())),
     })
 }
 

@@ -164,6 +164,12 @@ pub struct ChurnLogArgs {
     /// cancellation event in the horizon).
     #[arg(long, value_name = "KIND", default_value = "noncontractual", value_parser = parse_label_kind)]
     pub churn_label: LabelKind,
+
+    /// Add purchase-model features: P(alive) and expected purchases over the churn horizon
+    /// from this model (bgnbd, mbgnbd or paretonbd), fitted at each cutoff on data up to it
+    /// (no leakage); scoring uses the fit at the last cutoff, stored in the model file.
+    #[arg(long, value_name = "MODEL")]
+    pub purchase_features: Option<String>,
 }
 
 fn parse_label_kind(s: &str) -> Result<LabelKind, String> {
@@ -220,6 +226,17 @@ impl ChurnLogArgs {
             horizon: days.round().max(1.0) as i32,
             label: self.churn_label,
             windows,
+            purchase_model: self
+                .purchase_features
+                .as_deref()
+                .map(|m| {
+                    clvr::models::ModelKind::parse(m)
+                        .map(|k| k.name().to_string())
+                        .map_err(|e| {
+                            clvr::data::DataError::Invalid(format!("--purchase-features: {e}"))
+                        })
+                })
+                .transpose()?,
             families: clvr::features::churn::EventFamilies {
                 complaints: self.complaint_types.clone(),
                 sends: self.send_types.clone(),

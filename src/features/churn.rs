@@ -103,6 +103,11 @@ pub struct ChurnFeatureSpec {
     pub horizon: i32,
     /// Label definition.
     pub label: LabelKind,
+    /// Purchase-model features (P(alive), expected purchases over the horizon) from this
+    /// model kind (`bgnbd`, `mbgnbd`, `paretonbd`), fitted at each cutoff on data up to it;
+    /// `None`: not used. Absent in files written before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purchase_model: Option<String>,
 }
 
 impl Default for ChurnFeatureSpec {
@@ -114,6 +119,7 @@ impl Default for ChurnFeatureSpec {
             families: EventFamilies::default(),
             horizon: 90,
             label: LabelKind::NonContractual,
+            purchase_model: None,
         }
     }
 }
@@ -284,6 +290,31 @@ impl CustomerLog {
         d.iter()
             .zip(f)
             .any(|(d, f)| *d <= day && *f == Family::Cancel as u8)
+    }
+
+    /// Every customer's (x, t_x, T) at `cutoff` in units of `unit_days` days, from the
+    /// distinct purchase days on or before it (x = repeat purchase days, t_x = last − first,
+    /// T = cutoff − first): the input of a purchase model fitted at the cutoff. `None` for
+    /// customers with no purchase by then.
+    pub fn rfm_at(
+        &self,
+        rows: &[u32],
+        cutoff: i32,
+        unit_days: f64,
+    ) -> Vec<Option<(f64, f64, f64)>> {
+        rows.iter()
+            .map(|&c| {
+                let (days, _) = self.purchases(c as usize);
+                let days = &days[..days.partition_point(|d| *d <= cutoff)];
+                let (first, last) = (*days.first()?, *days.last()?);
+                let distinct = 1 + days.windows(2).filter(|w| w[1] != w[0]).count();
+                Some((
+                    (distinct - 1) as f64,
+                    f64::from(last - first) / unit_days,
+                    f64::from(cutoff - first) / unit_days,
+                ))
+            })
+            .collect()
     }
 
     /// The customers at risk at `cutoff`: a first purchase on or before it and, for

@@ -56,11 +56,7 @@ pub(crate) fn dense_ids(ids: &StringChunked) -> DenseIds<'_> {
             let (base, len) = (offsets[c], arrays[c].len());
             let (lo, hi) = (b * ROWS, ((b + 1) * ROWS).min(len));
             let mut out = Vec::new();
-            let mut prev: Option<&str> = if lo > 0 {
-                Some(value(c, lo - 1))
-            } else {
-                None
-            };
+            let mut prev: Option<&str> = if lo > 0 { Some(value(c, lo - 1)) } else { None };
             for i in lo..hi {
                 let s = value(c, i);
                 if prev != Some(s) {
@@ -146,10 +142,16 @@ mod tests {
         assert_eq!(order, [0, 1, 3, 2, 5, 4]);
         // Several chunks, a run across a chunk boundary, and a missing id ("").
         let mut ids = StringChunked::from_iter_values("id".into(), ["x", "y"].into_iter());
-        ids.append(&StringChunked::from_iter_values("id".into(), ["y", "x"].into_iter()))
-            .unwrap();
-        ids.append(&StringChunked::from_iter_options("id".into(), [None, Some("z")].into_iter()))
-            .unwrap();
+        ids.append(&StringChunked::from_iter_values(
+            "id".into(),
+            ["y", "x"].into_iter(),
+        ))
+        .unwrap();
+        ids.append(&StringChunked::from_iter_options(
+            "id".into(),
+            [None, Some("z")].into_iter(),
+        ))
+        .unwrap();
         assert!(ids.chunks().len() > 1);
         let d = dense_ids(&ids);
         assert_eq!(d.names, ["x", "y", "", "z"]);

@@ -236,7 +236,10 @@ pub fn build_summary(
         .map(summarise)
         .collect();
     let excluded_after_calibration = accs.iter().filter(|a| a.n_cal == 0 && a.n_hold > 0).count();
-    let only_returns = accs.iter().filter(|a| a.n_cal == 0 && a.n_hold == 0).count();
+    let only_returns = accs
+        .iter()
+        .filter(|a| a.n_cal == 0 && a.n_hold == 0)
+        .count();
     drop(order);
 
     // 4. Output rows: customers with a purchase in the period, sorted by id.

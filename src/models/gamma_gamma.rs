@@ -547,7 +547,12 @@ impl<'a> GammaGammaLikelihood<'a> {
             .zip(&data.count)
             .map(|(m, w)| w * m.ln())
             .sum();
-        let ln_xm = data.x.iter().zip(&data.m).map(|(x, m)| (x * m).ln()).collect();
+        let ln_xm = data
+            .x
+            .iter()
+            .zip(&data.m)
+            .map(|(x, m)| (x * m).ln())
+            .collect();
         GammaGammaLikelihood {
             data,
             xs,

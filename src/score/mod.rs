@@ -18,9 +18,9 @@ use std::hash::BuildHasher;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::dense::dense_index;
 use crate::features::TimeUnit;
 use crate::models::PurchaseModel;
-use crate::dense::dense_index;
 use crate::models::patterns::FastHash;
 
 pub use predict::{ChurnStats, ScoreStats, Scores, TopCustomer, predict};

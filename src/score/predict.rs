@@ -211,10 +211,7 @@ pub fn predict(
         mean_clv = Some(if n > 0 { total / n as f64 } else { 0.0 });
         top20 = Some(top_share(&values, 0.2));
         cols.push(f64col("expected_avg_spend", spend.clone()));
-        cols.push(
-            StringChunked::from_iter_values("spend_source".into(), source)
-                .into_column(),
-        );
+        cols.push(StringChunked::from_iter_values("spend_source".into(), source).into_column());
         if let Some(cac) = acquisition_cost {
             if cac.len() != n {
                 return Err(FeatureError::Invalid(format!(

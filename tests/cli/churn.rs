@@ -132,3 +132,79 @@ fn log_snapshots_count_odd_events_and_refuse_censored_labels() {
     );
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// Purchase-model features end to end: `train --churn --purchase-features bgnbd` stores the
+/// fit at the last cutoff, and `predict` scores churn with it; a model that is not a
+/// transaction-level purchase model is refused as a usage error.
+#[test]
+fn purchase_model_features_train_and_score() {
+    let dir = scratch("churn-purchase-features");
+    let reg = dir.join("models");
+    let base = [
+        "--transactions",
+        "datasets/cdnow/CDNOW_master.txt",
+        "--registry",
+        reg.to_str().unwrap(),
+        "--name",
+        "pf",
+        "--time-unit",
+        "week",
+        "--churn",
+        "--cutoffs",
+        "1997-09-30,1997-12-31",
+        "-q",
+    ];
+    let args = |extra: &[&str]| -> Vec<String> {
+        ["train"]
+            .iter()
+            .chain(base.iter())
+            .chain(extra)
+            .map(|s| s.to_string())
+            .collect()
+    };
+    clvr(&args(&["--purchase-features", "bgnbd"])).expect_code(0);
+    let file: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(reg.join("pf/v0001.json")).unwrap()).unwrap();
+    let source = &file["churn_model"]["source"];
+    assert_eq!(source["source"], "log");
+    assert_eq!(source["spec"]["purchase_model"], "bgnbd");
+    assert_eq!(source["purchase_params"].as_array().unwrap().len(), 4);
+    let names = file["churn_model"]["encoder"].to_string();
+    assert!(names.contains("p_alive") && names.contains("expected_purchases_horizon"));
+
+    let out = dir.join("scores.csv");
+    clvr(&[
+        "predict",
+        "--model",
+        "pf",
+        "--registry",
+        reg.to_str().unwrap(),
+        "--transactions",
+        "datasets/cdnow/CDNOW_master.txt",
+        "--output",
+        out.to_str().unwrap(),
+        "-q",
+    ])
+    .expect_code(0);
+    let scores = std::fs::read_to_string(&out).unwrap();
+    let header: Vec<&str> = scores.lines().next().unwrap().split(',').collect();
+    let col = header
+        .iter()
+        .position(|h| *h == "churn_probability")
+        .unwrap();
+    let probs: Vec<f64> = scores
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split(',').nth(col)?.parse().ok())
+        .collect();
+    assert_eq!(probs.len(), 23_570);
+    assert!(probs.iter().all(|p| (0.0..=1.0).contains(p)));
+
+    let run = clvr(&args(&["--purchase-features", "sbg"])).expect_code(2);
+    assert!(
+        run.stderr.contains("bgnbd, mbgnbd or paretonbd"),
+        "{}",
+        run.stderr
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
