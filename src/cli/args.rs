@@ -221,6 +221,12 @@ pub struct ChurnArgs {
     #[arg(long, value_name = "WEIGHTING", default_value = "none", value_parser = parse_class_weight)]
     pub class_weight: clvr::models::logistic::ClassWeight,
 
+    /// Logistic regression: solver. auto (linfa-logistic's L-BFGS for unweighted problems
+    /// under 4M cells, rows × features; Newton for larger ones and with class weights),
+    /// lbfgs or newton. All reach the same optimum; only speed differs.
+    #[arg(long, value_name = "SOLVER", default_value = "auto", value_parser = parse_solver)]
+    pub solver: clvr::models::logistic::Solver,
+
     /// Random forest: number of trees.
     #[arg(long, value_name = "N", default_value_t = 100)]
     pub trees: usize,
@@ -240,6 +246,16 @@ fn parse_class_weight(s: &str) -> Result<clvr::models::logistic::ClassWeight, St
     }
 }
 
+fn parse_solver(s: &str) -> Result<clvr::models::logistic::Solver, String> {
+    use clvr::models::logistic::Solver;
+    match s.to_ascii_lowercase().replace('-', "").as_str() {
+        "auto" => Ok(Solver::Auto),
+        "lbfgs" => Ok(Solver::Lbfgs),
+        "newton" => Ok(Solver::Newton),
+        _ => Err(format!("unknown solver '{s}': use auto, lbfgs or newton")),
+    }
+}
+
 impl ChurnArgs {
     /// The classifier options, checked.
     pub fn options(&self) -> Result<clvr::churn::ChurnOptions, anyhow::Error> {
@@ -253,6 +269,7 @@ impl ChurnArgs {
         let mut o = clvr::churn::ChurnOptions::default();
         o.logistic.c = self.l2_c;
         o.logistic.class_weight = self.class_weight;
+        o.logistic.solver = self.solver;
         o.forest.n_trees = self.trees;
         o.forest.max_depth = Some(self.max_depth);
         Ok(o)

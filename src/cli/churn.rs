@@ -191,21 +191,28 @@ pub fn customer_log(
     bad_rows: &LoadOptions,
     quiet: bool,
 ) -> Result<(CustomerLog, EventReport), anyhow::Error> {
-    let events = match events {
-        Some(p) => {
-            let opts = LoadOptions {
-                bad_rows: bad_rows.bad_rows.clone(),
-                ..LoadOptions::default()
-            };
-            let (ev, load) = clvr::data::load_events(p, &opts, None)?;
-            if !quiet {
-                eprint!("{}", describe_load(&load).replace("input ", "events"));
-            }
-            Some(ev)
-        }
-        None => None,
-    };
+    let events = load_events_file(events, bad_rows, quiet)?;
     Ok(CustomerLog::build(tx, events.as_ref(), families)?)
+}
+
+/// Loads the events log alone (for timing the stages separately).
+fn load_events_file(
+    events: Option<&PathBuf>,
+    bad_rows: &LoadOptions,
+    quiet: bool,
+) -> Result<Option<clvr::data::Events>, anyhow::Error> {
+    let Some(p) = events else {
+        return Ok(None);
+    };
+    let opts = LoadOptions {
+        bad_rows: bad_rows.bad_rows.clone(),
+        ..LoadOptions::default()
+    };
+    let (ev, load) = clvr::data::load_events(p, &opts, None)?;
+    if !quiet {
+        eprint!("{}", describe_load(&load).replace("input ", "events"));
+    }
+    Ok(Some(ev))
 }
 
 impl ChurnLogArgs {
@@ -342,11 +349,14 @@ fn train(args: ChurnTrainArgs) -> Result<(), Failure> {
                 eprint!("{}", describe_load(&load));
             }
             let spec = args.churn.spec()?;
-            let (log, report) = args.churn.build_log(&tx, &spec, &load_opts, quiet)?;
+            let events = load_events_file(args.churn.events.as_ref(), &load_opts, quiet)?;
             let table = match &args.churn.customers {
                 Some(p) => Some(read_customer_table(p, None)?),
                 None => None,
             };
+            let t_load = start.elapsed().as_secs_f64();
+            let (log, report) = CustomerLog::build(&tx, events.as_ref(), &spec.families)?;
+            drop(events);
             let cutoffs = args.churn.cutoffs(&log, &spec)?;
             let t_log = start.elapsed().as_secs_f64();
             let set = clvr::churn::training_set(&log, &cutoffs, &spec, table.as_ref())?;
@@ -359,7 +369,8 @@ fn train(args: ChurnTrainArgs) -> Result<(), Failure> {
                 &opts,
             )?;
             stages = vec![
-                ("load_and_log", t_log),
+                ("load", t_load),
+                ("log", t_log - t_load),
                 ("features", t_features),
                 (
                     "fit_and_metrics",

@@ -115,9 +115,9 @@ pub struct SimulateArgs {
 
     /// With --events: the event distributions as name=value pairs, any of
     /// complaint_shape, complaint_mean (complaints per --time-unit), open_a, open_b (Beta of
-    /// the open probability), open_after_death, click_given_open. Default:
-    /// complaint_shape=2,complaint_mean=0.03 per week,open_a=2,open_b=4,
-    /// open_after_death=0.02,click_given_open=0.2.
+    /// the open probability), open_after_death, click_given_open, send_interval (time
+    /// units between email sends). Default: complaint_shape=2,complaint_mean=0.03 per
+    /// week,open_a=2,open_b=4, open_after_death=0.02,click_given_open=0.2,send_interval=1.
     #[arg(long, value_name = "NAME=V,...", requires = "events")]
     pub event_params: Option<String>,
 
@@ -155,13 +155,14 @@ fn parse_pairs(s: &str, names: &[&str]) -> Result<Vec<f64>, String> {
 
 /// Applies `name=value` overrides to the event distributions.
 fn parse_event_params(s: &str, spec: &mut EventSpec) -> Result<(), String> {
-    const NAMES: [&str; 6] = [
+    const NAMES: [&str; 7] = [
         "complaint_shape",
         "complaint_mean",
         "open_a",
         "open_b",
         "open_after_death",
         "click_given_open",
+        "send_interval",
     ];
     for pair in s.split(',').filter(|p| !p.trim().is_empty()) {
         let (k, v) = pair
@@ -179,6 +180,7 @@ fn parse_event_params(s: &str, spec: &mut EventSpec) -> Result<(), String> {
             "open_b" => &mut spec.open_b,
             "open_after_death" => &mut spec.open_after_death,
             "click_given_open" => &mut spec.click_given_open,
+            "send_interval" => &mut spec.send_interval,
             _ => {
                 return Err(format!(
                     "unknown event parameter '{k}': expected {}",
