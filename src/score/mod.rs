@@ -12,6 +12,7 @@
 //! Every prediction is computed once per distinct (x, t_x, T) pattern, in parallel.
 
 mod predict;
+pub mod segments;
 
 use std::hash::BuildHasher;
 
