@@ -872,6 +872,97 @@ pub struct ClassificationReport {
     pub top: Vec<TopFraction>,
     /// See [`confusion_matrix`].
     pub confusion: ConfusionMatrix,
+    /// Points of the ROC curve for plotting; see [`roc_curve`]. Absent in files written
+    /// before it existed.
+    #[serde(default)]
+    pub roc_curve: Vec<(f64, f64)>,
+    /// Points of the cumulative gains curve for plotting; see [`gains_curve`].
+    #[serde(default)]
+    pub gains_curve: Vec<(f64, f64)>,
+}
+
+/// The ROC curve, (false positive rate, true positive rate), from (0, 0) to (1, 1), with one
+/// vertex per group of tied scores (ties move diagonally), thinned to at most `max_points`
+/// vertices (≥ 2) by keeping evenly spaced ones plus both ends; for plotting, the AUC comes
+/// from [`roc_auc`].
+///
+/// Errors: as [`roc_auc`].
+pub fn roc_curve<L: BinaryLabel>(
+    y: &[L],
+    p: &[f64],
+    max_points: usize,
+) -> Result<Vec<(f64, f64)>, MetricError> {
+    let classes = validate(y, p, None, ScoreKind::Score)?;
+    let scores = ClassScores::new(&classes, p, None);
+    let (n_pos, n_neg) = scores.totals();
+    require_both_classes("ROC curve", n_pos, n_neg)?;
+    let mut pts = vec![(0.0, 0.0)];
+    let (mut tp, mut fp) = (0.0f64, 0.0f64);
+    scores.for_each_tie_group_desc(|dp, dn| {
+        tp += dp;
+        fp += dn;
+        pts.push((fp / n_neg, tp / n_pos));
+    });
+    Ok(thin(pts, max_points))
+}
+
+/// The cumulative gains curve: (share of rows targeted, share of positives captured) when
+/// rows are targeted in decreasing order of score, at `steps` + 1 evenly spaced shares
+/// 0, 1/steps, …, 1 (each as [`top_fraction`]'s capture; 0 at 0).
+///
+/// Errors: as [`top_fraction`]; `steps` = 0.
+pub fn gains_curve<L: BinaryLabel>(
+    y: &[L],
+    p: &[f64],
+    steps: usize,
+) -> Result<Vec<(f64, f64)>, MetricError> {
+    if steps == 0 {
+        return Err(MetricError::InvalidParameter {
+            what: "gains curve steps",
+            value: 0.0,
+            expected: "at least 1",
+        });
+    }
+    let classes = validate(y, p, None, ScoreKind::Score)?;
+    let n = classes.len();
+    let n_pos = classes.iter().filter(|&&c| c).count();
+    if n_pos == 0 {
+        return Err(MetricError::SingleClass {
+            metric: "gains curve",
+            all_positive: false,
+        });
+    }
+    // One sort, descending by score then ascending by index, as top_fraction orders rows.
+    let mut order: Vec<(u64, usize)> = p
+        .iter()
+        .enumerate()
+        .map(|(i, &s)| (!order_key(s), i))
+        .collect();
+    order.sort_unstable();
+    let mut cum = Vec::with_capacity(n + 1);
+    cum.push(0usize);
+    for &(_, i) in &order {
+        cum.push(cum.last().unwrap() + usize::from(classes[i]));
+    }
+    Ok((0..=steps)
+        .map(|k| {
+            let f = k as f64 / steps as f64;
+            let m = if k == 0 { 0 } else { top_count(f, n) };
+            (f, cum[m] as f64 / n_pos as f64)
+        })
+        .collect())
+}
+
+/// At most `max_points` (≥ 2) of `pts`, evenly spaced, always with the first and last.
+fn thin(pts: Vec<(f64, f64)>, max_points: usize) -> Vec<(f64, f64)> {
+    let max_points = max_points.max(2);
+    if pts.len() <= max_points {
+        return pts;
+    }
+    let last = pts.len() - 1;
+    (0..max_points)
+        .map(|k| pts[(k * last).div_ceil(max_points - 1).min(last)])
+        .collect()
 }
 
 impl ClassificationReport {
@@ -911,6 +1002,8 @@ impl ClassificationReport {
                 .map(|&k| top_fraction(&classes, p, k))
                 .collect::<Result<_, _>>()?,
             confusion: confusion_matrix(&classes, p, options.threshold)?,
+            roc_curve: roc_curve(&classes, p, 101)?,
+            gains_curve: gains_curve(&classes, p, 20)?,
         })
     }
 }
@@ -918,6 +1011,29 @@ impl ClassificationReport {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The ROC curve's trapezoid area is the AUC (ties move diagonally, so it is exact before
+    /// thinning); gains end at (1, 1) and match top_fraction's capture.
+    #[test]
+    fn roc_and_gains_curves() {
+        let y = [true, false, true, true, false, false, true, false, true, false, false, true];
+        let p = [0.9, 0.9, 0.8, 0.5, 0.5, 0.5, 0.3, 0.1, 1.0, 0.0, 1.0, 0.0];
+        let roc = roc_curve(&y, &p, 1000).unwrap();
+        assert_eq!(roc.first(), Some(&(0.0, 0.0)));
+        assert_eq!(roc.last(), Some(&(1.0, 1.0)));
+        let area: f64 = roc
+            .windows(2)
+            .map(|w| (w[1].0 - w[0].0) * (w[1].1 + w[0].1) / 2.0)
+            .sum();
+        assert!((area - roc_auc(&y, &p, None).unwrap()).abs() < 1e-12);
+        assert_eq!(roc_curve(&y, &p, 3).unwrap().len(), 3);
+        let gains = gains_curve(&y, &p, 4).unwrap();
+        assert_eq!(gains.len(), 5);
+        assert_eq!(gains[0], (0.0, 0.0));
+        assert_eq!(gains[4], (1.0, 1.0));
+        let t = top_fraction(&y, &p, 0.5).unwrap();
+        assert_eq!(gains[2], (0.5, t.capture));
+    }
 
     /// Moved from the logistic module, whose own AUC this module replaces.
     #[test]
