@@ -182,6 +182,10 @@ pub struct ScoringDefaults {
     pub discount_rate: f64,
     /// Profit margin applied to revenue (1 = revenue CLV).
     pub margin: f64,
+    /// Lifecycle-stage thresholds for `predict` (absent in files written before they
+    /// existed: the defaults).
+    #[serde(default)]
+    pub lifecycle: crate::score::segments::LifecycleThresholds,
 }
 
 /// A model file (format version 1).

@@ -275,3 +275,59 @@ impl ChurnArgs {
         Ok(o)
     }
 }
+
+/// Lifecycle-stage thresholds shared by `clvr train` (stored in the model file) and
+/// `clvr predict` (overriding the file's).
+#[derive(Debug, Args, Clone, Default)]
+pub struct LifecycleArgs {
+    /// Lifecycle: customers whose first purchase is at most this many days before the as-of
+    /// date are `new` (unless churned). Default 30.
+    #[arg(long, value_name = "DAYS")]
+    pub new_days: Option<f64>,
+
+    /// Lifecycle: P(alive) below this is `at_risk`. Default 0.5.
+    #[arg(long, value_name = "P")]
+    pub at_risk_p_alive: Option<f64>,
+
+    /// Lifecycle: P(alive) below this is `churned`. Default 0.1.
+    #[arg(long, value_name = "P")]
+    pub churned_p_alive: Option<f64>,
+
+    /// Lifecycle: with a churn model, a churn probability at or above this is `at_risk`;
+    /// `none` ignores churn probabilities. Default 0.5.
+    #[arg(long, value_name = "P|none")]
+    pub at_risk_churn: Option<String>,
+}
+
+impl LifecycleArgs {
+    /// `base` with the thresholds given on the command line, validated.
+    pub fn apply(
+        &self,
+        base: clvr::score::segments::LifecycleThresholds,
+    ) -> Result<clvr::score::segments::LifecycleThresholds, anyhow::Error> {
+        let mut t = base;
+        if let Some(v) = self.new_days {
+            t.new_days = v;
+        }
+        if let Some(v) = self.at_risk_p_alive {
+            t.at_risk_p_alive = v;
+        }
+        if let Some(v) = self.churned_p_alive {
+            t.churned_p_alive = v;
+        }
+        if let Some(v) = &self.at_risk_churn {
+            t.at_risk_churn = if v.trim().eq_ignore_ascii_case("none") {
+                None
+            } else {
+                Some(v.trim().parse::<f64>().map_err(|_| {
+                    clvr::data::DataError::Invalid(format!(
+                        "--at-risk-churn {v}: give a probability or none"
+                    ))
+                })?)
+            };
+        }
+        t.validate()
+            .map_err(|e| clvr::data::DataError::Invalid(format!("lifecycle thresholds: {e}")))?;
+        Ok(t)
+    }
+}

@@ -77,6 +77,14 @@ pub struct PredictArgs {
     #[arg(long, value_name = "FILE")]
     pub customers: Option<PathBuf>,
 
+    /// Segment rules: a TOML file of [[segment]] rules on R, F (and M) scores, first match
+    /// wins (see docs/segments.md); default: the standard 5 × 5 R × F map.
+    #[arg(long, value_name = "FILE")]
+    pub segment_rules: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub lifecycle: super::args::LifecycleArgs,
+
     /// Read settings from a TOML file: keys are this command's long flag names
     /// (`discount-rate = 0.02`, `quiet = true`), top level or in a [train] / [predict]
     /// section; flags typed on the command line win.
@@ -158,6 +166,17 @@ pub fn run(mut args: PredictArgs) -> Result<(), Failure> {
         ))
         .into());
     }
+    let thresholds = args.lifecycle.apply(file.scoring.lifecycle)?;
+    let (rules, rules_source) = match &args.segment_rules {
+        Some(p) => (
+            clvr::score::segments::SegmentRules::from_file(p).map_err(|e| usage(e.to_string()))?,
+            p.display().to_string(),
+        ),
+        None => (
+            clvr::score::segments::SegmentRules::default(),
+            "default rules".to_string(),
+        ),
+    };
     let customer_table = match &args.customers {
         Some(p) => Some(read_customer_table(p, None)?),
         None => None,
@@ -236,6 +255,7 @@ pub fn run(mut args: PredictArgs) -> Result<(), Failure> {
     if let Some((c, horizon)) = &churn {
         scores.attach_churn(c, *horizon)?;
     }
+    scores.attach_segments(&summary, as_of, &rules, &rules_source, &thresholds)?;
     write_table(&mut scores.df, &args.output)?;
 
     let st = &scores.stats;
@@ -289,6 +309,49 @@ pub fn run(mut args: PredictArgs) -> Result<(), Failure> {
                 c.horizon_days,
                 c.mean_probability
             );
+        }
+        if let Some(seg) = &st.segments {
+            let t = &seg.thresholds;
+            s += &format!(
+                "lifecycle  new: first purchase within {} days; churned: P(alive) < {}; at risk: P(alive) < {}{}\n",
+                t.new_days,
+                t.churned_p_alive,
+                t.at_risk_p_alive,
+                match (t.at_risk_churn, &st.churn) {
+                    (Some(c), Some(_)) => format!(" or P(churn) >= {c}"),
+                    _ => String::new(),
+                }
+            );
+            let groups = |g: &[clvr::score::segments::GroupSummary]| -> String {
+                g.iter()
+                    .filter(|g| g.customers > 0)
+                    .map(|g| {
+                        format!(
+                            "{} {} ({:.1}%{})",
+                            g.name,
+                            thousands(g.customers as u64),
+                            100.0 * g.customer_share,
+                            g.value_share
+                                .map(|v| format!(", CLV {:.1}%", 100.0 * v))
+                                .unwrap_or_default()
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            };
+            s += &format!("stages     {}\n", groups(&seg.stages));
+            s += &format!(
+                "segments   {} ({})\n",
+                groups(&seg.segments),
+                seg.rules_source
+            );
+            if let Some(h) = &seg.historical_value {
+                s += &format!(
+                    "history    top 20% of customers hold {:.1}% of past spend (Gini {:.3})\n",
+                    100.0 * h.top_20_share,
+                    h.gini
+                );
+            }
         }
         if let Some(missing) = st.acquisition_cost_missing
             && missing > 0

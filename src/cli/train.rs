@@ -76,6 +76,9 @@ pub struct TrainArgs {
     #[command(flatten)]
     pub churn_classifier: super::args::ChurnArgs,
 
+    #[command(flatten)]
+    pub lifecycle: super::args::LifecycleArgs,
+
     /// Read settings from a TOML file: keys are this command's long flag names
     /// (`discount-rate = 0.02`, `quiet = true`), top level or in a [train] / [predict]
     /// section; flags typed on the command line win.
@@ -172,6 +175,7 @@ pub fn run(mut args: TrainArgs) -> Result<(), Failure> {
             step: args.step.clone(),
             discount_rate: args.discount_rate,
             margin: args.margin,
+            lifecycle: args.lifecycle.apply(Default::default())?,
         },
         inputs: std::iter::once(path.clone())
             .chain(

@@ -1016,7 +1016,9 @@ mod tests {
     /// thinning); gains end at (1, 1) and match top_fraction's capture.
     #[test]
     fn roc_and_gains_curves() {
-        let y = [true, false, true, true, false, false, true, false, true, false, false, true];
+        let y = [
+            true, false, true, true, false, false, true, false, true, false, false, true,
+        ];
         let p = [0.9, 0.9, 0.8, 0.5, 0.5, 0.5, 0.3, 0.1, 1.0, 0.0, 1.0, 0.0];
         let roc = roc_curve(&y, &p, 1000).unwrap();
         assert_eq!(roc.first(), Some(&(0.0, 0.0)));

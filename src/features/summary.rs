@@ -389,13 +389,30 @@ impl CustomerSummary {
 
     /// First purchase dates as day numbers, in table order.
     pub fn first_purchase_days(&self) -> Result<Vec<i32>, FeatureError> {
+        self.day_column("first_purchase")
+    }
+
+    /// Last purchase dates (in the period) as day numbers, in table order.
+    pub fn last_purchase_days(&self) -> Result<Vec<i32>, FeatureError> {
+        self.day_column("last_purchase")
+    }
+
+    fn day_column(&self, name: &str) -> Result<Vec<i32>, FeatureError> {
         Ok(self
             .df
-            .column("first_purchase")?
+            .column(name)?
             .date()?
             .physical()
             .into_no_null_iter()
             .collect())
+    }
+
+    /// Total spend per customer in the period (historical value), when amounts exist.
+    pub fn total_spend(&self) -> Result<Option<Vec<f64>>, FeatureError> {
+        match self.df.column("total_spend") {
+            Ok(c) => Ok(Some(c.f64()?.into_no_null_iter().collect())),
+            Err(_) => Ok(None),
+        }
     }
 }
 

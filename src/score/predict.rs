@@ -6,6 +6,10 @@ use polars::prelude::*;
 use rayon::prelude::*;
 use serde::Serialize;
 
+use super::segments::{
+    Concentration, GroupSummary, LifecycleThresholds, SegmentError, SegmentRules, lifecycle_stages,
+    rfm_scores, stage_summary,
+};
 use super::{ClvSettings, score_patterns, top_share};
 use crate::artifact::ModelFile;
 use crate::data::day_of_date;
@@ -38,6 +42,25 @@ pub struct ScoreStats {
     pub clv: ClvSettings,
     /// With a churn model: its horizon in days and the mean churn probability.
     pub churn: Option<ChurnStats>,
+    /// RFM segments, lifecycle stages and value concentration, once attached.
+    pub segments: Option<SegmentStats>,
+}
+
+/// Run-level facts of segmentation: the settings used and the breakdowns.
+#[derive(Debug, Clone, Serialize)]
+pub struct SegmentStats {
+    /// Where the segment rules came from (a file, or "default rules").
+    pub rules_source: String,
+    /// The lifecycle thresholds used.
+    pub thresholds: LifecycleThresholds,
+    /// Customers and CLV per segment, in rule order.
+    pub segments: Vec<GroupSummary>,
+    /// Customers and CLV per lifecycle stage.
+    pub stages: Vec<GroupSummary>,
+    /// Concentration of historical value (total spend in the period).
+    pub historical_value: Option<Concentration>,
+    /// Concentration of predicted CLV.
+    pub predicted_clv: Option<Concentration>,
 }
 
 /// Run-level facts of churn scoring.
@@ -286,11 +309,95 @@ pub fn predict(
             acquisition_cost_missing: acquisition_missing,
             clv: *clv,
             churn: None,
+            segments: None,
         },
     })
 }
 
 impl Scores {
+    /// Adds RFM scores (`r_score`, `f_score`, `m_score`), the named `segment` and the
+    /// `lifecycle_stage` of every customer, and the run-level breakdowns. Call after
+    /// [`Scores::attach_churn`] so churn probabilities enter the lifecycle stage.
+    /// `summary` is the one the scores were computed from; `as_of` the scoring date.
+    pub fn attach_segments(
+        &mut self,
+        summary: &CustomerSummary,
+        as_of: NaiveDate,
+        rules: &SegmentRules,
+        rules_source: &str,
+        thresholds: &LifecycleThresholds,
+    ) -> Result<(), FeatureError> {
+        let bad = |e: SegmentError| FeatureError::Invalid(e.to_string());
+        let day = day_of_date(as_of);
+        let since =
+            |days: Vec<i32>| -> Vec<f64> { days.into_iter().map(|d| f64::from(day - d)).collect() };
+        let since_last = since(summary.last_purchase_days()?);
+        let since_first = since(summary.first_purchase_days()?);
+        let (x, _, _) = summary.rfm()?;
+        let monetary = if summary.stats.has_monetary {
+            Some(summary.monetary()?)
+        } else {
+            None
+        };
+        let scores = rfm_scores(&since_last, &x, monetary.as_deref()).map_err(bad)?;
+        let segments = rules.assign(&scores);
+        let f64s = |c: &str| -> Result<Vec<f64>, FeatureError> {
+            Ok(self.df.column(c)?.f64()?.into_no_null_iter().collect())
+        };
+        let p_alive = f64s("p_alive")?;
+        let churn: Option<Vec<Option<f64>>> = match self.df.column("churn_probability") {
+            Ok(c) => Some(c.f64()?.iter().collect()),
+            Err(_) => None,
+        };
+        let stages =
+            lifecycle_stages(&p_alive, &since_first, churn.as_deref(), thresholds).map_err(bad)?;
+        let clv = match self.df.column("clv") {
+            Ok(_) => Some(f64s("clv")?),
+            Err(_) => None,
+        };
+        // Int32: polars is built without the 8-bit integer types.
+        let u8col = |name: &str, v: &[u8]| {
+            Int32Chunked::from_vec(name.into(), v.iter().map(|&s| i32::from(s)).collect())
+                .into_column()
+        };
+        self.df.with_column(u8col("r_score", &scores.r.scores))?;
+        self.df.with_column(u8col("f_score", &scores.f.scores))?;
+        if let Some(m) = &scores.m {
+            self.df.with_column(u8col("m_score", &m.scores))?;
+        }
+        self.df.with_column(
+            StringChunked::from_iter_values(
+                "segment".into(),
+                segments
+                    .of_customer
+                    .iter()
+                    .map(|&g| segments.names[g as usize].as_str()),
+            )
+            .into_column(),
+        )?;
+        self.df.with_column(
+            StringChunked::from_iter_values(
+                "lifecycle_stage".into(),
+                stages.iter().map(|s| s.name()),
+            )
+            .into_column(),
+        )?;
+        let concentration = |v: &[f64]| -> Option<Concentration> {
+            // Undefined (e.g. a zero total) is reported as absent, not as NaN.
+            Concentration::of(v).ok()
+        };
+        let historical = summary.total_spend()?;
+        self.stats.segments = Some(SegmentStats {
+            rules_source: rules_source.to_string(),
+            thresholds: *thresholds,
+            segments: segments.summary(clv.as_deref()).map_err(bad)?,
+            stages: stage_summary(&stages, clv.as_deref()).map_err(bad)?,
+            historical_value: historical.as_deref().and_then(concentration),
+            predicted_clv: clv.as_deref().and_then(concentration),
+        });
+        Ok(())
+    }
+
     /// Adds `churn_probability` and `churn_reason_1..3` (empty for customers the churn
     /// model did not score, e.g. cancelled contracts) by customer id.
     pub fn attach_churn(

@@ -522,3 +522,114 @@ fn clv_to_cac_from_a_constant_or_a_customers_column() {
     assert_eq!(fs::read(&out).unwrap(), before);
     fs::remove_dir_all(dir).unwrap();
 }
+
+/// Segments and lifecycle stages in `predict`: RFM scores 1–5, named segments from the
+/// default table or a rules file, lifecycle stages from thresholds stored at train time and
+/// overridable at predict time; the thresholds used are in the run report.
+#[test]
+fn predict_writes_segments_and_lifecycle_stages() {
+    let dir = scratch("segments");
+    let reg = dir.join("models");
+    train(
+        &reg,
+        "seg",
+        &["--new-days", "45", "--churned-p-alive", "0.2"],
+    )
+    .expect_code(0);
+    let file: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(reg.join("seg/v0001.json")).unwrap()).unwrap();
+    assert_eq!(file["scoring"]["lifecycle"]["new_days"], 45.0);
+    assert_eq!(file["scoring"]["lifecycle"]["churned_p_alive"], 0.2);
+
+    let out = dir.join("scores.csv");
+    let j = predict("seg", &reg, &out, &[]).expect_code(0).json();
+    let seg = &j["scores"]["segments"];
+    assert_eq!(seg["thresholds"]["new_days"], 45.0);
+    assert_eq!(seg["rules_source"], "default rules");
+    let csv = Csv::read(&out);
+    let n = csv.rows.len();
+    for c in ["r_score", "f_score", "m_score"] {
+        assert!(
+            csv.column(c)
+                .iter()
+                .all(|s| matches!(*s, "1" | "2" | "3" | "4" | "5"))
+        );
+    }
+    // Stage counts in the report match the file, and every customer has a stage.
+    let stages = csv.column("lifecycle_stage");
+    for g in seg["stages"].as_array().unwrap() {
+        let name = g["name"].as_str().unwrap();
+        let count = stages.iter().filter(|s| **s == name).count();
+        assert_eq!(g["customers"].as_u64().unwrap() as usize, count, "{name}");
+    }
+    assert!(
+        stages
+            .iter()
+            .all(|s| ["new", "active", "at_risk", "churned"].contains(s))
+    );
+    // Churned exactly when P(alive) < 0.2 (the stored threshold), whatever else holds.
+    let p_alive = csv.f64s("p_alive");
+    for (p, s) in p_alive.iter().zip(&stages) {
+        assert_eq!(*p < 0.2, *s == "churned", "p_alive {p} stage {s}");
+    }
+    let segments = csv.column("segment");
+    let total: u64 = seg["segments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["customers"].as_u64().unwrap())
+        .sum();
+    assert_eq!(total as usize, n);
+    assert!(segments.contains(&"champions"));
+
+    // A rules file: two segments, everyone else "other"; a predict-time threshold override.
+    let rules = dir.join("rules.toml");
+    fs::write(
+        &rules,
+        "[[segment]]\nname = \"best\"\nr = [4, 5]\nf = [4, 5]\n\n[[segment]]\nname = \"asleep\"\nr = 1\n",
+    )
+    .unwrap();
+    let j = predict(
+        "seg",
+        &reg,
+        &out,
+        &[
+            "--segment-rules",
+            rules.to_str().unwrap(),
+            "--churned-p-alive",
+            "0.05",
+        ],
+    )
+    .expect_code(0)
+    .json();
+    assert_eq!(
+        j["scores"]["segments"]["thresholds"]["churned_p_alive"],
+        0.05
+    );
+    let csv = Csv::read(&out);
+    let (r, f) = (csv.column("r_score"), csv.column("f_score"));
+    for ((s, r), f) in csv.column("segment").iter().zip(&r).zip(&f) {
+        let (r, f): (u8, u8) = (r.parse().unwrap(), f.parse().unwrap());
+        let want = if r >= 4 && f >= 4 {
+            "best"
+        } else if r == 1 {
+            "asleep"
+        } else {
+            "other"
+        };
+        assert_eq!(*s, want);
+    }
+
+    // A bad rules file names the line; bad thresholds are usage errors.
+    fs::write(&rules, "[[segment]]\nname = \"x\"\nr = [4, 9]\n").unwrap();
+    let run = predict(
+        "seg",
+        &reg,
+        &out,
+        &["--segment-rules", rules.to_str().unwrap()],
+    )
+    .expect_code(2);
+    assert!(run.stderr.contains("line 3"), "{}", run.stderr);
+    predict("seg", &reg, &out, &["--churned-p-alive", "0.9"]).expect_code(2);
+    fs::remove_dir_all(dir).unwrap();
+}
