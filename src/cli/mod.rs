@@ -4,6 +4,7 @@
 mod args;
 mod churn;
 mod config;
+mod evaluate;
 mod fit;
 mod models;
 mod predict;
@@ -46,6 +47,10 @@ enum Command {
     /// Churn classifiers: train on a labelled customer table or on snapshots of a
     /// transaction and events log, with ROC/PR AUC, log loss, calibration and lift.
     Churn(churn::ChurnCommand),
+    /// Holdout evaluation: fit purchase models (and Gamma-Gamma) on a calibration period, or
+    /// take a model file, and compare their predictions with the holdout after it (totals,
+    /// conditional expectations, tracking, MAE/RMSE, value ranking; churn with --churn).
+    Evaluate(evaluate::EvaluateArgs),
 }
 
 /// An error with the exit code it maps to.
@@ -109,6 +114,7 @@ pub fn run() -> ExitCode {
         Command::Predict(a) => a.output_opts.json,
         Command::Models(a) => a.json,
         Command::Churn(a) => a.json(),
+        Command::Evaluate(a) => a.output_opts.json,
     };
     let result = match cli.command {
         Command::Summarize(a) => summarize::run(a),
@@ -118,6 +124,7 @@ pub fn run() -> ExitCode {
         Command::Predict(a) => predict::run(a),
         Command::Models(a) => models::run(a),
         Command::Churn(a) => churn::run(a),
+        Command::Evaluate(a) => evaluate::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

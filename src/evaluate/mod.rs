@@ -1,4 +1,5 @@
 //! Evaluation: how good are the scores? Binary-classifier metrics for churn models
-//! ([`classification`]); holdout evaluation of the purchase models follows.
+//! ([`classification`]); holdout evaluation of the purchase and spend models ([`holdout`]).
 
 pub mod classification;
+pub mod holdout;

@@ -12,7 +12,10 @@ mod time;
 #[cfg(test)]
 mod proptests;
 
-pub use summary::{CustomerSummary, HoldoutStats, SummaryOptions, SummaryStats, build_summary};
+pub use summary::{
+    CustomerSummary, HoldoutStats, RepeatsByDay, SummaryOptions, SummaryStats, build_summary,
+    build_summary_with_repeats,
+};
 pub use time::{MergePeriod, TimeUnit};
 
 /// Errors building per-customer features.

@@ -4,7 +4,7 @@ use chrono::NaiveDate;
 use polars::prelude::*;
 use proptest::prelude::*;
 
-use super::{MergePeriod, SummaryOptions, TimeUnit, build_summary};
+use super::{MergePeriod, SummaryOptions, TimeUnit, build_summary, build_summary_with_repeats};
 use crate::data::Transactions;
 
 /// Up to 60 rows over 8 customers and 120 days; amounts are multiples of 0.25, so sums are
@@ -80,6 +80,20 @@ proptest! {
             prop_assert!(m[i].is_finite() && m[i] >= 0.0);
         }
         prop_assert_eq!(s.stats.repeat_transactions, x.iter().sum::<i64>() as u64);
+    }
+
+    /// The per-day repeat counts (the tracking plot's actual line) add up to the summary's
+    /// repeat transactions, split at the calibration end.
+    #[test]
+    fn repeats_by_day_sum_to_the_summary(rows in logs(), opts in options()) {
+        let (s, r) = build_summary_with_repeats(&tx_of(&rows), &opts).unwrap();
+        let end = opts.calibration_end.map(crate::data::day_of_date).unwrap_or(i32::MAX);
+        let (mut cal, mut hold) = (0u64, 0u64);
+        for (d, n) in r.counts.iter().enumerate() {
+            if r.first_day + d as i32 <= end { cal += n } else { hold += n }
+        }
+        prop_assert_eq!(cal, s.stats.repeat_transactions);
+        prop_assert_eq!(hold, s.stats.holdout.as_ref().map_or(0, |h| h.repeat_transactions));
     }
 
     #[test]

@@ -115,6 +115,40 @@ pub fn build_summary(
     tx: &Transactions,
     opts: &SummaryOptions,
 ) -> Result<CustomerSummary, FeatureError> {
+    Ok(build(tx, opts, false)?.0)
+}
+
+/// Repeat transactions per calendar day: `counts[d]` is the number on day `first_day + d`,
+/// from the first day of the log to the observation end.
+///
+/// A repeat transaction is what the summary counts in `frequency` and `frequency_holdout`:
+/// a transaction (rows merged by period, as in the summary) of a customer in the table that is
+/// not the customer's first. So the counts up to the calibration end sum to Σ `frequency`,
+/// and those after it to Σ `frequency_holdout`. Customers whose first purchase is after the
+/// calibration end are not in the table, and none of their transactions count.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RepeatsByDay {
+    /// Day number (days since 1970-01-01) of `counts[0]`.
+    pub first_day: i32,
+    /// Repeat transactions per day.
+    pub counts: Vec<u64>,
+}
+
+/// [`build_summary`], plus the repeat transactions per calendar day (the "actual" line of a
+/// tracking plot), from the same pass over the grouped rows.
+pub fn build_summary_with_repeats(
+    tx: &Transactions,
+    opts: &SummaryOptions,
+) -> Result<(CustomerSummary, RepeatsByDay), FeatureError> {
+    let (summary, repeats) = build(tx, opts, true)?;
+    Ok((summary, repeats.expect("asked for")))
+}
+
+fn build(
+    tx: &Transactions,
+    opts: &SummaryOptions,
+    want_repeats: bool,
+) -> Result<(CustomerSummary, Option<RepeatsByDay>), FeatureError> {
     let (_, last_day) = tx.day_range().ok_or_else(|| {
         FeatureError::Invalid(
             "no transactions left to summarise (every row was rejected, or the file is empty)"
@@ -180,54 +214,28 @@ pub fn build_summary(
         }
     };
     let summarise = |c: usize| -> Acc {
-        let rows = &order[start[c]..start[c + 1]];
-        // Logs are usually in date order within a customer; sort (stably) only when not.
-        let sorted: Vec<u32>;
-        let rows = if rows.is_sorted_by_key(|&r| days[r as usize]) {
-            rows
-        } else {
-            let mut v = rows.to_vec();
-            v.sort_by_key(|&r| days[r as usize]);
-            sorted = v;
-            &sorted
-        };
+        let mut buf = Vec::new();
+        let rows = sorted_by_day(&order[start[c]..start[c + 1]], days, &mut buf);
         let mut acc = Acc::default();
-        let mut i = 0;
-        while i < rows.len() {
-            let day = days[rows[i] as usize];
-            let key = (day > period_end, period_of(day));
-            let mut value = 0.0;
-            let mut is_purchase = amounts.is_none();
-            while i < rows.len() {
-                let d = days[rows[i] as usize];
-                if (d > period_end, period_of(d)) != key {
-                    break;
-                }
-                if let Some(a) = amounts {
-                    let v = a[rows[i] as usize];
-                    value += v;
-                    is_purchase |= v >= 0.0;
-                }
-                i += 1;
-            }
-            if !key.0 {
-                acc.total_spend += value;
-                if !is_purchase {
-                    continue;
+        for_each_transaction(rows, days, amounts, period_end, &period_of, |t| {
+            if !t.after_period_end {
+                acc.total_spend += t.value;
+                if !t.is_purchase {
+                    return;
                 }
                 if acc.n_cal == 0 {
-                    acc.first_day = day;
-                    acc.first_value = value;
+                    acc.first_day = t.day;
+                    acc.first_value = t.value;
                 } else {
-                    acc.repeat_sum += value;
+                    acc.repeat_sum += t.value;
                 }
-                acc.last_day = day;
+                acc.last_day = t.day;
                 acc.n_cal += 1;
-            } else if is_purchase {
+            } else if t.is_purchase {
                 acc.n_hold += 1;
-                acc.hold_sum += value;
+                acc.hold_sum += t.value;
             }
-        }
+        });
         acc
     };
     let accs: Vec<Acc> = (0..names.len())
@@ -240,6 +248,45 @@ pub fn build_summary(
         .iter()
         .filter(|a| a.n_cal == 0 && a.n_hold == 0)
         .count();
+    let repeats = want_repeats.then(|| {
+        // Customers are independent: per-chunk histograms of whole numbers, summed, so the
+        // result does not depend on the number of threads.
+        let first_day = tx.day_range().map_or(observation_end, |r| r.0);
+        let len = (observation_end - first_day + 1).max(0) as usize;
+        let counts = (0..names.len())
+            .into_par_iter()
+            .with_min_len(4096)
+            .fold(
+                || (vec![0u64; len], Vec::new()),
+                |(mut h, mut buf), c| {
+                    if accs[c].n_cal > 0 {
+                        let rows = sorted_by_day(&order[start[c]..start[c + 1]], days, &mut buf);
+                        let mut seen_first = false;
+                        for_each_transaction(rows, days, amounts, period_end, &period_of, |t| {
+                            if !t.is_purchase {
+                                return;
+                            }
+                            if seen_first {
+                                h[(t.day - first_day) as usize] += 1;
+                            }
+                            seen_first = true;
+                        });
+                    }
+                    (h, buf)
+                },
+            )
+            .map(|(h, _)| h)
+            .reduce(
+                || vec![0u64; len],
+                |mut a, b| {
+                    for (x, y) in a.iter_mut().zip(b) {
+                        *x += y;
+                    }
+                    a
+                },
+            );
+        RepeatsByDay { first_day, counts }
+    });
     drop(order);
 
     // 4. Output rows: customers with a purchase in the period, sorted by id.
@@ -342,7 +389,68 @@ pub fn build_summary(
         has_monetary: has_amount,
         holdout,
     };
-    Ok(CustomerSummary { df, stats })
+    Ok((CustomerSummary { df, stats }, repeats))
+}
+
+/// One transaction: the rows of one customer in one merge period (and on one side of the
+/// period end), dated by the first of them.
+struct Merged {
+    day: i32,
+    value: f64,
+    /// At least one row is a purchase (not a return); always true without amounts.
+    is_purchase: bool,
+    /// In the holdout (after the calibration end).
+    after_period_end: bool,
+}
+
+/// A customer's rows in day order: as given when they already are (the usual case), else a
+/// stable sort into `buf`.
+fn sorted_by_day<'a>(rows: &'a [u32], days: &[i32], buf: &'a mut Vec<u32>) -> &'a [u32] {
+    if rows.is_sorted_by_key(|&r| days[r as usize]) {
+        rows
+    } else {
+        buf.clear();
+        buf.extend_from_slice(rows);
+        buf.sort_by_key(|&r| days[r as usize]);
+        buf
+    }
+}
+
+/// Calls `f` for each transaction of one customer's day-sorted rows, in order. The one place
+/// rows become transactions, so the summary and the per-day repeat counts agree.
+fn for_each_transaction(
+    rows: &[u32],
+    days: &[i32],
+    amounts: Option<&[f64]>,
+    period_end: i32,
+    period_of: &impl Fn(i32) -> i64,
+    mut f: impl FnMut(Merged),
+) {
+    let mut i = 0;
+    while i < rows.len() {
+        let day = days[rows[i] as usize];
+        let key = (day > period_end, period_of(day));
+        let mut value = 0.0;
+        let mut is_purchase = amounts.is_none();
+        while i < rows.len() {
+            let d = days[rows[i] as usize];
+            if (d > period_end, period_of(d)) != key {
+                break;
+            }
+            if let Some(a) = amounts {
+                let v = a[rows[i] as usize];
+                value += v;
+                is_purchase |= v >= 0.0;
+            }
+            i += 1;
+        }
+        f(Merged {
+            day,
+            value,
+            is_purchase,
+            after_period_end: key.0,
+        });
+    }
 }
 
 /// Frequency, recency and `T` per customer, in table order.
@@ -385,6 +493,35 @@ impl CustomerSummary {
             .iter()
             .map(|v| v.unwrap_or_default().to_string())
             .collect())
+    }
+
+    /// The holdout per customer, in table order: transactions after the calibration end
+    /// (`frequency_holdout`) and, when the log has amounts, their total value
+    /// (`frequency_holdout × monetary_value_holdout`). An error without a calibration split.
+    pub fn holdout(&self) -> Result<(Vec<f64>, Option<Vec<f64>>), FeatureError> {
+        let x: Vec<f64> = self
+            .df
+            .column("frequency_holdout")
+            .map_err(|_| {
+                FeatureError::Invalid(
+                    "the summary has no holdout: build it with a calibration end".into(),
+                )
+            })?
+            .i64()?
+            .into_no_null_iter()
+            .map(|v| v as f64)
+            .collect();
+        let spend = match self.df.column("monetary_value_holdout") {
+            Ok(c) => Some(
+                c.f64()?
+                    .into_no_null_iter()
+                    .zip(&x)
+                    .map(|(m, n)| m * n)
+                    .collect(),
+            ),
+            Err(_) => None,
+        };
+        Ok((x, spend))
     }
 
     /// First purchase dates as day numbers, in table order.
@@ -588,6 +725,57 @@ mod tests {
             (h.repeat_transactions, h.customers_with_transactions),
             (2, 1)
         );
+    }
+
+    #[test]
+    fn repeats_by_day_count_what_the_summary_counts() {
+        // a: two rows on 01-01 (one transaction), 01-05, a return-only day 01-20, then
+        // 02-03 and 02-10 in the holdout; late: first purchase in the holdout (not counted).
+        let tx = Transactions::from_columns(
+            &["a", "a", "a", "a", "a", "a", "late", "late"],
+            vec![
+                d(2020, 1, 1),
+                d(2020, 1, 1),
+                d(2020, 1, 5),
+                d(2020, 1, 20),
+                d(2020, 2, 3),
+                d(2020, 2, 10),
+                d(2020, 2, 4),
+                d(2020, 2, 6),
+            ],
+            Some(vec![1.0, 2.0, 2.0, -1.0, 4.0, 8.0, 3.0, 3.0]),
+        )
+        .unwrap();
+        let opts = SummaryOptions {
+            time_unit: TimeUnit::Day,
+            calibration_end: Some(NaiveDate::from_ymd_opt(2020, 1, 31).unwrap()),
+            observation_end: Some(NaiveDate::from_ymd_opt(2020, 3, 1).unwrap()),
+            ..Default::default()
+        };
+        // Returns are rejected by the loader's default policy; from_columns keeps them, as
+        // under `--negative-amounts net`.
+        let (s, r) = build_summary_with_repeats(&tx, &opts).unwrap();
+        assert_eq!(r.first_day, d(2020, 1, 1));
+        assert_eq!(r.counts.len(), (d(2020, 3, 1) - d(2020, 1, 1) + 1) as usize);
+        let on = |y, m, dd| r.counts[(d(y, m, dd) - r.first_day) as usize];
+        assert_eq!((on(2020, 1, 1), on(2020, 1, 5), on(2020, 1, 20)), (0, 1, 0));
+        assert_eq!((on(2020, 2, 3), on(2020, 2, 6), on(2020, 2, 10)), (1, 0, 1));
+        assert_eq!(r.counts.iter().sum::<u64>(), 3);
+        let cal_end = (d(2020, 1, 31) - r.first_day) as usize;
+        assert_eq!(
+            r.counts[..=cal_end].iter().sum::<u64>(),
+            s.stats.repeat_transactions
+        );
+        assert_eq!(
+            r.counts[cal_end + 1..].iter().sum::<u64>(),
+            s.stats.holdout.as_ref().unwrap().repeat_transactions
+        );
+        // The same summary as without the counts.
+        let plain = build_summary(&tx, &opts).unwrap();
+        assert!(plain.df.equals_missing(&s.df));
+        let (hx, hs) = s.holdout().unwrap();
+        assert_eq!(hx, vec![2.0]);
+        assert_eq!(hs, Some(vec![12.0]));
     }
 
     #[test]

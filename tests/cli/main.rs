@@ -7,6 +7,7 @@ mod atomic_output;
 mod bad_input;
 mod cdnow_summary;
 mod churn;
+mod evaluate;
 mod fit_simulate;
 mod input_formats;
 mod main_job;
