@@ -6,14 +6,14 @@ TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 BIN        := $(TARGET_DIR)/release/clvr
 DEMO_OUT   := demo-out
 
-.PHONY: build demo test bench lint fmt clean
+.PHONY: build demo test bench lint fmt clean notebooks
 
 build:
 	$(CARGO) build --release --locked
 
 # The main job on bundled data: train BG/NBD + Gamma-Gamma on the full CDNOW log (23,570
-# customers, weeks), write a versioned model file, and score every customer's 12-month CLV,
-# showing the ten most valuable. Everything lands in demo-out/.
+# customers, weeks), write a versioned model file, score every customer's 12-month CLV
+# (showing the ten most valuable), and write the HTML report. Everything lands in demo-out/.
 demo: build
 	@mkdir -p $(DEMO_OUT)
 	$(BIN) train --transactions datasets/cdnow/CDNOW_master.txt --name cdnow \
@@ -22,9 +22,17 @@ demo: build
 	$(BIN) predict --model cdnow --registry $(DEMO_OUT)/models \
 	    --transactions datasets/cdnow/CDNOW_master.txt \
 	    --output $(DEMO_OUT)/cdnow_scores.csv --top 10
+	@echo
+	$(BIN) report --model cdnow --registry $(DEMO_OUT)/models \
+	    --scores $(DEMO_OUT)/cdnow_scores.csv --output $(DEMO_OUT)/report.html
 
 test:
 	$(CARGO) test --release --locked
+
+# Executes every notebook in notebooks/ headless (nbclient); executed copies with their
+# outputs land in demo-out/notebooks/. Needs: pip install -r notebooks/requirements.txt
+notebooks: build
+	CLVR_BIN=$(abspath $(BIN)) python3 notebooks/run.py
 
 # End-to-end scale benchmark (1M customers); figures go to docs/benchmarks.md.
 bench: build

@@ -34,6 +34,7 @@ pub(crate) mod dense;
 pub mod evaluate;
 pub mod features;
 pub mod models;
+pub mod report;
 pub mod score;
 pub mod train;
 

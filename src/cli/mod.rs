@@ -9,6 +9,7 @@ mod fit;
 mod models;
 mod predict;
 mod progress;
+mod report;
 mod simulate;
 mod summarize;
 mod train;
@@ -51,6 +52,9 @@ enum Command {
     /// take a model file, and compare their predictions with the holdout after it (totals,
     /// conditional expectations, tracking, MAE/RMSE, value ranking; churn with --churn).
     Evaluate(evaluate::EvaluateArgs),
+    /// Write one self-contained HTML report for a model (and optionally a scoring run):
+    /// fit tables, plots, segments, lifecycle stages, churn metrics, top customers.
+    Report(report::ReportArgs),
 }
 
 /// An error with the exit code it maps to.
@@ -115,6 +119,7 @@ pub fn run() -> ExitCode {
         Command::Models(a) => a.json,
         Command::Churn(a) => a.json(),
         Command::Evaluate(a) => a.output_opts.json,
+        Command::Report(a) => a.output_opts.json,
     };
     let result = match cli.command {
         Command::Summarize(a) => summarize::run(a),
@@ -125,6 +130,7 @@ pub fn run() -> ExitCode {
         Command::Models(a) => models::run(a),
         Command::Churn(a) => churn::run(a),
         Command::Evaluate(a) => evaluate::run(a),
+        Command::Report(a) => report::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

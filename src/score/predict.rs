@@ -175,6 +175,11 @@ pub fn predict(
     if let Ok(m) = summary.df.column("monetary_value") {
         cols.push(m.clone());
     }
+    // Past value: total spend in the period (returns netted), for value-concentration
+    // comparisons with predicted CLV.
+    if let Ok(h) = summary.df.column("total_spend") {
+        cols.push(h.clone().with_name("historical_value".into()));
+    }
     cols.push(f64col(
         "p_alive",
         scores.iter().map(|s| s.p_alive).collect(),

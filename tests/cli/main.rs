@@ -11,4 +11,5 @@ mod evaluate;
 mod fit_simulate;
 mod input_formats;
 mod main_job;
+mod report;
 mod usage;
