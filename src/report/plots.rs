@@ -59,8 +59,8 @@ impl Series {
 /// A plot, as plain data. [`render`](super::render) turns it into an image.
 ///
 /// Series colours follow one palette of eight colours in series order (blue, orange, red,
-/// teal, green, yellow, purple, brown; they repeat after eight series). A legend strip below the chart lists the series when
-/// there is more than one.
+/// teal, green, yellow, purple, brown; they repeat after eight series). A legend strip below
+/// the chart lists the series when there is more than one.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Plot {
     /// Grouped bars: one group per category along x, one bar per series in each group (for
