@@ -11,6 +11,7 @@
 //! - [`artifact`]: versioned model files and the registry;
 //! - [`score`]: predictive CLV and the per-customer scores `predict` writes;
 //! - [`evaluate`]: metrics of scores against outcomes (ROC/PR AUC, log loss, calibration, lift).
+//! - [`uplift`]: A/B test retention uplift (intervals, tests, SRM, CUPED, sample sizes).
 //!
 //! ```
 //! use clvr::data::Transactions;
@@ -37,6 +38,7 @@ pub mod models;
 pub mod report;
 pub mod score;
 pub mod train;
+pub mod uplift;
 
 /// The version of this build, as written into reports and model files.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -13,6 +13,7 @@ mod report;
 mod simulate;
 mod summarize;
 mod train;
+mod uplift;
 
 use std::process::ExitCode;
 
@@ -55,6 +56,10 @@ enum Command {
     /// Write one self-contained HTML report for a model (and optionally a scoring run):
     /// fit tables, plots, segments, lifecycle stages, churn metrics, top customers.
     Report(report::ReportArgs),
+    /// A/B test retention uplift: retention, purchases and revenue per variant, uplift over
+    /// the control with confidence intervals and p-values, sample-ratio check, CUPED,
+    /// per-segment uplift and incremental value; `uplift plan` sizes an experiment.
+    Uplift(uplift::UpliftCommand),
 }
 
 /// An error with the exit code it maps to.
@@ -120,6 +125,7 @@ pub fn run() -> ExitCode {
         Command::Churn(a) => a.json(),
         Command::Evaluate(a) => a.output_opts.json,
         Command::Report(a) => a.output_opts.json,
+        Command::Uplift(a) => a.json(),
     };
     let result = match cli.command {
         Command::Summarize(a) => summarize::run(a),
@@ -131,6 +137,7 @@ pub fn run() -> ExitCode {
         Command::Churn(a) => churn::run(a),
         Command::Evaluate(a) => evaluate::run(a),
         Command::Report(a) => report::run(a),
+        Command::Uplift(a) => uplift::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -121,6 +121,51 @@ pub struct SimulateArgs {
     #[arg(long, value_name = "NAME=V,...", requires = "events")]
     pub event_params: Option<String>,
 
+    /// Experiment mode (--model paretonbd): write an assignments table (customer_id,
+    /// variant, assigned_at, segment) of a randomised retention experiment. Every customer
+    /// is assigned on one day (--assign-at) to control/treatment (or control/treatment_1/…
+    /// with more shares in --split); treated customers still alive then have their dropout
+    /// rate μ multiplied by --treatment-effect from that day on. segment: `repeat` with 2+
+    /// purchases before assignment, else `one_time`. The --json report holds the true
+    /// retention uplift over --experiment-window.
+    #[arg(long, value_name = "FILE")]
+    pub experiment: Option<PathBuf>,
+
+    /// With --experiment: the assignment day, in time units from --start (rounded to a
+    /// day). Default: halfway between the end of the cohort window and the observation end.
+    #[arg(long, value_name = "UNITS", requires = "experiment")]
+    pub assign_at: Option<f64>,
+
+    /// With --experiment: multiplier of the treated customers' dropout rate after
+    /// assignment (0.7 = a 30% lower hazard; 1 = no effect).
+    #[arg(
+        long,
+        value_name = "FACTOR",
+        default_value_t = 1.0,
+        requires = "experiment"
+    )]
+    pub treatment_effect: f64,
+
+    /// With --experiment: assignment shares, control first (50,50; 52,48 injects a sample
+    /// ratio mismatch against a planned 50/50; 34,33,33 gives two treatment arms).
+    #[arg(
+        long,
+        value_name = "SHARES",
+        default_value = "50,50",
+        requires = "experiment"
+    )]
+    pub split: String,
+
+    /// With --experiment: the outcome window of the true uplift in the report (the same as
+    /// `clvr uplift --window`).
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value = "90d",
+        requires = "experiment"
+    )]
+    pub experiment_window: String,
+
     #[command(flatten)]
     pub output_opts: OutputArgs,
 }
@@ -215,6 +260,25 @@ struct SimReport<'a> {
     output: &'a PathBuf,
     truth: Option<&'a PathBuf>,
     events: Option<EventsReport<'a>>,
+    experiment: Option<ExperimentReport<'a>>,
+}
+
+#[derive(Serialize)]
+struct ExperimentReport<'a> {
+    output: &'a PathBuf,
+    assigned_at: NaiveDate,
+    variants: Vec<String>,
+    split: Vec<f64>,
+    customers_per_variant: Vec<usize>,
+    treatment_effect_on_dropout: f64,
+    window_days: i32,
+    alive_at_assignment: usize,
+    /// Mean P(>= 1 purchase in the window) over all customers without treatment.
+    true_retention_control: f64,
+    /// The same with treatment.
+    true_retention_treatment: f64,
+    /// Their difference: the true absolute retention uplift.
+    true_uplift: f64,
 }
 
 /// Runs `clvr simulate`.
@@ -310,7 +374,35 @@ pub fn run(args: SimulateArgs) -> Result<(), Failure> {
         seed: args.seed,
         events,
     };
-    let sim = simulate(&spec).map_err(|e| usage(e.to_string()))?;
+    let mut sim = simulate(&spec).map_err(|e| usage(e.to_string()))?;
+    let experiment = match &args.experiment {
+        None => None,
+        Some(path) => {
+            let shares: Vec<f64> = args
+                .split
+                .split(',')
+                .map(|p| p.trim().parse::<f64>())
+                .collect::<Result<_, _>>()
+                .map_err(|_| usage(format!("--split {}: write shares as 50,50", args.split)))?;
+            let window_days = clvr::score::parse_duration(&args.experiment_window, TimeUnit::Day)
+                .map_err(|e| usage(format!("--experiment-window: {e}")))?
+                .round() as i32;
+            let assign = args.assign_at.unwrap_or(
+                args.cohort_length + (args.observation_length - args.cohort_length) / 2.0,
+            );
+            let assign_days = (assign * unit_days).round();
+            let exp = clvr::models::simulate::ExperimentSpec {
+                assign_at: assign_days / unit_days,
+                split: shares,
+                dropout_factor: args.treatment_effect,
+                window: f64::from(window_days) / unit_days,
+                window_offset: 1.0 / unit_days,
+            };
+            let truth = clvr::models::simulate::apply_experiment(&mut sim, &spec, &exp)
+                .map_err(|e| usage(e.to_string()))?;
+            Some((path, exp, truth, assign_days as i32, window_days))
+        }
+    };
 
     let start = day_of_date(args.start);
     let width = args.customers.max(1).to_string().len();
@@ -424,6 +516,64 @@ pub fn run(args: SimulateArgs) -> Result<(), Failure> {
         _ => None,
     };
 
+    let experiment_report = match &experiment {
+        None => None,
+        Some((path, exp, truth, assign_days, window_days)) => {
+            let k = exp.split.len();
+            let variants: Vec<String> = (0..k)
+                .map(|i| match (i, k) {
+                    (0, _) => "control".to_string(),
+                    (_, 2) => "treatment".to_string(),
+                    _ => format!("treatment_{i}"),
+                })
+                .collect();
+            let assigned_day = start + assign_days;
+            let n = args.customers;
+            let mut before = vec![0usize; n];
+            for (&c, &t) in sim.tx_customer.iter().zip(&sim.tx_time) {
+                if day_of(t) <= assigned_day {
+                    before[c as usize] += 1;
+                }
+            }
+            write_columns(
+                path,
+                vec![
+                    ("customer_id", ColumnValues::Str((0..n).map(id).collect())),
+                    (
+                        "variant",
+                        ColumnValues::Str(truth.arm.iter().map(|&a| variants[a].clone()).collect()),
+                    ),
+                    ("assigned_at", ColumnValues::Date(vec![assigned_day; n])),
+                    (
+                        "segment",
+                        ColumnValues::Str(
+                            before
+                                .iter()
+                                .map(|&b| if b >= 2 { "repeat" } else { "one_time" }.to_string())
+                                .collect(),
+                        ),
+                    ),
+                ],
+            )?;
+            let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len().max(1) as f64;
+            Some(ExperimentReport {
+                output: path,
+                assigned_at: clvr::data::date_of_day(assigned_day),
+                customers_per_variant: (0..k)
+                    .map(|i| truth.arm.iter().filter(|&&a| a == i).count())
+                    .collect(),
+                variants,
+                split: exp.split.clone(),
+                treatment_effect_on_dropout: exp.dropout_factor,
+                window_days: *window_days,
+                alive_at_assignment: truth.alive_at_assignment.iter().filter(|a| **a).count(),
+                true_retention_control: mean(&truth.p_control),
+                true_retention_treatment: mean(&truth.p_treated),
+                true_uplift: truth.true_uplift(),
+            })
+        }
+    };
+
     let report = SimReport {
         command: "simulate",
         model: args.model.name(),
@@ -435,6 +585,7 @@ pub fn run(args: SimulateArgs) -> Result<(), Failure> {
         output: &args.output,
         truth: args.truth.as_ref(),
         events: events_report,
+        experiment: experiment_report,
     };
     if !args.output_opts.quiet {
         eprintln!(
@@ -466,6 +617,26 @@ pub fn run(args: SimulateArgs) -> Result<(), Failure> {
                 e.output.display()
             );
         }
+    }
+    if let (Some(e), false) = (&report.experiment, args.output_opts.quiet) {
+        eprintln!(
+            "experiment {} assigned on {} ({} = {}), dropout x {} for treated customers; true \
+             {}-day retention {:.4} control vs {:.4} treated (uplift {:+.4}) -> {}",
+            thousands(args.customers as u64),
+            e.assigned_at,
+            e.variants.join("/"),
+            e.customers_per_variant
+                .iter()
+                .map(|n| thousands(*n as u64))
+                .collect::<Vec<_>>()
+                .join("/"),
+            e.treatment_effect_on_dropout,
+            e.window_days,
+            e.true_retention_control,
+            e.true_retention_treatment,
+            e.true_uplift,
+            e.output.display()
+        );
     }
     if args.output_opts.json {
         super::print_stdout(&serde_json::to_string_pretty(&report).map_err(anyhow::Error::from)?)?;

@@ -12,4 +12,5 @@ mod fit_simulate;
 mod input_formats;
 mod main_job;
 mod report;
+mod uplift;
 mod usage;

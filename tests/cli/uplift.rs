@@ -1,0 +1,296 @@
+//! `clvr uplift` and `clvr simulate --experiment` end to end.
+
+use std::path::{Path, PathBuf};
+
+use crate::support::{clvr, scratch};
+
+fn s(p: &Path) -> String {
+    p.display().to_string()
+}
+
+/// Simulates an experiment; returns (transactions, assignments, the simulate report).
+fn simulate(
+    dir: &Path,
+    seed: u64,
+    customers: usize,
+    extra: &[&str],
+) -> (PathBuf, PathBuf, serde_json::Value) {
+    let tx = dir.join("tx.csv");
+    let asg = dir.join("assignments.csv");
+    let seed = seed.to_string();
+    let customers = customers.to_string();
+    let mut args = vec![
+        "simulate",
+        "--model",
+        "paretonbd",
+        "--params",
+        "r=2,alpha=10,s=4,beta=20",
+        "--cohort-length",
+        "4",
+        "--observation-length",
+        "40",
+        "--assign-at",
+        "6",
+        "--seed",
+        &seed,
+        "--customers",
+        &customers,
+        "--json",
+        "-q",
+    ];
+    args.extend_from_slice(extra);
+    let (t, a) = (s(&tx), s(&asg));
+    args.extend_from_slice(&["-o", &t, "--experiment", &a]);
+    let run = clvr(&args).expect_code(0);
+    (tx, asg, run.json())
+}
+
+#[test]
+fn known_effect_is_recovered_with_cuped_and_segments() {
+    let dir = scratch("uplift-effect");
+    let (tx, asg, sim) = simulate(&dir, 2, 20_000, &["--treatment-effect", "0.25"]);
+    let truth = sim["experiment"]["true_uplift"].as_f64().unwrap();
+    assert!(truth > 0.05, "{sim}");
+    let out = dir.join("report.json");
+    let run = clvr(&[
+        "uplift",
+        "--assignments",
+        &s(&asg),
+        "--transactions",
+        &s(&tx),
+        "--control",
+        "control",
+        "--window",
+        "90d",
+        "--covariate",
+        "pre_purchases",
+        "--segment-by",
+        "segment",
+        "--json",
+        "--output",
+        &s(&out),
+    ])
+    .expect_code(0);
+    let j = run.json();
+    let from_file: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(from_file["comparisons"], j["comparisons"]);
+    assert_eq!(j["srm"]["mismatch"], false);
+    let u = &j["comparisons"][0]["retention_uplift"];
+    let (est, lo, hi) = (
+        u["estimate"].as_f64().unwrap(),
+        u["lo"].as_f64().unwrap(),
+        u["hi"].as_f64().unwrap(),
+    );
+    assert!(
+        lo <= truth && truth <= hi,
+        "truth {truth} outside [{lo}, {hi}]"
+    );
+    assert!(est > 0.0 && lo > 0.0, "sign: {u}");
+    assert!(j["comparisons"][0]["p_value"].as_f64().unwrap() < 1e-6);
+    // CUPED with the pre-period purchases reduces the variance.
+    assert!(
+        j["cuped"]["variance_reduction"].as_f64().unwrap() > 0.0,
+        "{}",
+        j["cuped"]
+    );
+    let cu = &j["comparisons"][0]["cuped"]["retention_uplift"];
+    assert!(cu["hi"].as_f64().unwrap() - cu["lo"].as_f64().unwrap() < hi - lo);
+    // Both segments, with BH-adjusted p-values.
+    let segs = j["segments"].as_array().unwrap();
+    assert_eq!(segs.len(), 2, "{segs:?}");
+    assert!(
+        segs.iter()
+            .all(|g| g["p_value_bh"].as_f64().unwrap() >= g["p_value"].as_f64().unwrap())
+    );
+    assert!(
+        j["comparisons"][0]["incremental_value"]["estimate"]
+            .as_f64()
+            .unwrap()
+            > 0.0
+    );
+    assert_eq!(j["input"]["excluded_incomplete_window"], 0);
+    // The text report.
+    assert!(run.stderr.contains("srm        ok"), "{}", run.stderr);
+    assert!(run.stderr.contains("treatment"), "{}", run.stderr);
+}
+
+#[test]
+fn a_52_48_split_is_flagged_as_sample_ratio_mismatch() {
+    let dir = scratch("uplift-srm");
+    let (tx, asg, _) = simulate(&dir, 5, 20_000, &["--split", "52,48"]);
+    let run = clvr(&[
+        "uplift",
+        "--assignments",
+        &s(&asg),
+        "--transactions",
+        &s(&tx),
+        "--control",
+        "control",
+        "--expected-split",
+        "50,50",
+        "--json",
+    ])
+    .expect_code(0);
+    let j = run.json();
+    assert_eq!(j["srm"]["mismatch"], true, "{}", j["srm"]);
+    assert!(j["srm"]["p_value"].as_f64().unwrap() < 0.001);
+    assert!(
+        run.stderr.starts_with("WARNING: SAMPLE RATIO MISMATCH"),
+        "{}",
+        run.stderr
+    );
+    // The same data against the planned 52/48 is fine.
+    let run = clvr(&[
+        "uplift",
+        "--assignments",
+        &s(&asg),
+        "--transactions",
+        &s(&tx),
+        "--control",
+        "control",
+        "--expected-split",
+        "control=52,treatment=48",
+        "--json",
+    ])
+    .expect_code(0);
+    assert_eq!(run.json()["srm"]["mismatch"], false);
+}
+
+#[test]
+fn incomplete_windows_are_excluded_and_counted() {
+    let dir = scratch("uplift-windows");
+    let tx = dir.join("tx.csv");
+    let asg = dir.join("a.csv");
+    // Data end 2024-06-30. c5 and c6 are assigned too late for a 30-day window; c4 has
+    // no transactions (not retained).
+    std::fs::write(
+        &tx,
+        "customer_id,date,amount\nc1,2024-01-01,10\nc1,2024-01-10,20\nc2,2024-01-05,5\n\
+         c3,2024-01-01,7\nc3,2024-01-20,8\nc3,2024-03-01,9\nc5,2024-06-20,1\nc6,2024-06-30,3\n",
+    )
+    .unwrap();
+    std::fs::write(
+        &asg,
+        "customer_id,variant,assigned_at\nc1,B,2024-01-02\nc2,A,2024-01-02\nc3,B,2024-01-02\n\
+         c4,A,2024-01-02\nc5,A,2024-06-10\nc6,B,2024-06-01\n",
+    )
+    .unwrap();
+    let run = clvr(&[
+        "uplift",
+        "--assignments",
+        &s(&asg),
+        "--transactions",
+        &s(&tx),
+        "--control",
+        "A",
+        "--window",
+        "30d",
+        "--json",
+    ])
+    .expect_code(0);
+    let j = run.json();
+    assert_eq!(
+        j["input"]["excluded_incomplete_window"], 2,
+        "{}",
+        j["input"]
+    );
+    assert_eq!(j["input"]["analysed"], 4);
+    assert_eq!(j["input"]["without_transactions"], 1);
+    let arms = j["arms"].as_array().unwrap();
+    assert_eq!(arms[0]["variant"], "A");
+    assert_eq!(arms[0]["retained"], 1); // c2 bought in the window, c4 never
+    assert_eq!(arms[1]["retained"], 2); // c1 and c3 bought in the window
+    assert_eq!(arms[1]["revenue_per_customer"], 14.0); // (20 + 8) / 2
+    assert!(
+        run.stderr.contains("2 excluded (window incomplete)"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn bad_assignments_are_exit_2_errors_naming_the_problem() {
+    let dir = scratch("uplift-bad");
+    let tx = dir.join("tx.csv");
+    std::fs::write(&tx, "customer_id,date\na,2024-01-01\nb,2024-05-01\n").unwrap();
+    let cases: [(&str, &str, &[&str]); 3] = [
+        (
+            "customer_id,variant,assigned_at\na,ctl,2024-01-02\nb,t,2024-01-02\n",
+            "control",
+            &[
+                "no customer is in the control variant 'control'",
+                "variants present: ctl, t",
+            ],
+        ),
+        (
+            "customer_id,variant,assigned_at\na,control,2024-01-02\nb,t,2024-01-02\na,t,2024-01-03\n",
+            "control",
+            &["row 3 (line 4)", "customer 'a' is listed twice"],
+        ),
+        (
+            "customer_id,variant,assigned_at\na,control,2024-01-02\nb,t,2024-02-31\n",
+            "control",
+            &[
+                "row 2 (line 3)",
+                "column 'assigned_at'",
+                "'2024-02-31' is not a date",
+            ],
+        ),
+    ];
+    for (i, (table, control, needles)) in cases.iter().enumerate() {
+        let asg = dir.join(format!("a{i}.csv"));
+        std::fs::write(&asg, table).unwrap();
+        let run = clvr(&[
+            "uplift",
+            "--assignments",
+            &s(&asg),
+            "--transactions",
+            &s(&tx),
+            "--control",
+            control,
+            "--window",
+            "30d",
+        ])
+        .expect_code(2);
+        for n in *needles {
+            assert!(
+                run.stderr.contains(n),
+                "case {i}: no '{n}' in\n{}",
+                run.stderr
+            );
+        }
+    }
+}
+
+#[test]
+fn plan_gives_sample_size_and_mde() {
+    let j = clvr(&[
+        "uplift",
+        "plan",
+        "--baseline-rate",
+        "0.1",
+        "--mde",
+        "0.02",
+        "--json",
+        "-q",
+    ])
+    .expect_code(0)
+    .json();
+    let n = j["n_per_arm"].as_u64().unwrap();
+    assert!((3830..=3850).contains(&n), "{j}");
+    let j = clvr(&[
+        "uplift",
+        "plan",
+        "--baseline-rate",
+        "0.1",
+        "--n-per-arm",
+        &n.to_string(),
+        "--json",
+        "-q",
+    ])
+    .expect_code(0)
+    .json();
+    assert!((j["mde"].as_f64().unwrap() - 0.02).abs() < 1e-3, "{j}");
+    clvr(&["uplift", "plan", "--baseline-rate", "1.5", "--mde", "0.02"]).expect_code(2);
+}
