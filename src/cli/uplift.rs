@@ -103,6 +103,11 @@ pub struct UpliftArgs {
     #[arg(long, value_name = "FILE.json")]
     pub output: Option<PathBuf>,
 
+    /// Write a forest plot of the retention uplift (each variant overall, and per segment
+    /// with --segment-by) with its CIs to STEM.png and STEM.svg.
+    #[arg(long, value_name = "STEM")]
+    pub plot: Option<PathBuf>,
+
     #[command(flatten)]
     pub output_opts: OutputArgs,
 }
@@ -591,6 +596,36 @@ fn analyse(a: UpliftArgs) -> Result<(), Failure> {
         covariate_name: a.covariate.clone(),
     };
     let analysis = analyze(&units, &opts).map_err(stat_err)?;
+    if let Some(stem) = &a.plot {
+        let pp = |i: &clvr::uplift::Interval| (100.0 * i.estimate, 100.0 * i.lo, 100.0 * i.hi);
+        let mut rows: Vec<(String, f64, f64, f64)> = Vec::new();
+        for c in &analysis.comparisons {
+            let (e, lo, hi) = pp(&c.retention_uplift);
+            rows.push((format!("{} (all)", c.variant), e, lo, hi));
+        }
+        for g in &analysis.segments {
+            let (e, lo, hi) = pp(&g.uplift);
+            rows.push((format!("{}: {}", g.variant, g.segment), e, lo, hi));
+        }
+        let plot = clvr::report::Plot::Forest {
+            title: format!(
+                "Retention uplift vs control, with {:.0}% CIs",
+                100.0 * a.confidence
+            ),
+            x_label: "uplift in retention (percentage points)".into(),
+            rows,
+            reference: 0.0,
+        };
+        clvr::report::write_plot(
+            &plot,
+            stem,
+            &[
+                clvr::report::ImageFormat::Png,
+                clvr::report::ImageFormat::Svg,
+            ],
+        )
+        .map_err(anyhow::Error::from)?;
+    }
     let input = InputReport {
         assignments: path.clone(),
         transactions: tx_path.clone(),

@@ -69,9 +69,22 @@ fn known_effect_is_recovered_with_cuped_and_segments() {
         "--json",
         "--output",
         &s(&out),
+        "--plot",
+        &s(&out.with_file_name("forest")),
     ])
     .expect_code(0);
     let j = run.json();
+    // The forest plot: one row per variant and per segment, as PNG and SVG.
+    let png = std::fs::read(out.with_file_name("forest.png")).unwrap();
+    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"));
+    let svg = std::fs::read_to_string(out.with_file_name("forest.svg")).unwrap();
+    for label in [
+        "treatment (all)",
+        "treatment: one_time",
+        "treatment: repeat",
+    ] {
+        assert!(svg.contains(label), "{label}");
+    }
     let from_file: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
     assert_eq!(from_file["comparisons"], j["comparisons"]);
