@@ -124,12 +124,6 @@ pub fn fit_purchase_model(
 /// Rebuilds the purchase model stored in a model file.
 pub fn purchase_model_of(file: &ModelFile) -> Result<DynPurchaseModel, String> {
     let p = file.purchase_model.fit.params();
-    if p.len() != 4 || p.iter().any(|v| !(v.is_finite() && *v > 0.0)) {
-        return Err(format!(
-            "{}: purchase model parameters are invalid",
-            file.id()
-        ));
-    }
     purchase_model_from(file.purchase_kind()?, &p).map_err(|e| format!("{}: {e}", file.id()))
 }
 

@@ -397,11 +397,9 @@ fn spend_section(file: &ModelFile) -> Option<Section> {
     Some(s)
 }
 
+/// A numeric column of the scores table, if present (the table's own accessor, optional).
 fn numeric<'a>(t: &'a CustomerTable, name: &str) -> Option<&'a [Option<f64>]> {
-    t.columns.iter().find_map(|(n, c)| match c {
-        CustomerColumn::Numeric(v) if n == name => Some(v.as_slice()),
-        _ => None,
-    })
+    t.numeric(name).ok()
 }
 
 fn text<'a>(t: &'a CustomerTable, name: &str) -> Option<&'a [Option<String>]> {
@@ -422,15 +420,10 @@ fn score_sections(
     plots: &mut Plots,
 ) -> Result<Vec<Section>, Failure> {
     let need = |name: &str| -> Result<Vec<f64>, Failure> {
-        numeric(t, name)
-            .map(|v| v.iter().map(|x| x.unwrap_or(f64::NAN)).collect())
-            .ok_or_else(|| {
-                anyhow::Error::from(clvr::data::DataError::Invalid(format!(
-                    "{}: no numeric column `{name}`: pass a scores file written by `clvr predict`",
-                    t.path.display()
-                )))
-                .into()
-            })
+        let v = t.numeric(name).map_err(|e| {
+            anyhow::Error::from(e).context("--scores: pass a scores file written by `clvr predict`")
+        })?;
+        Ok(v.iter().map(|x| x.unwrap_or(f64::NAN)).collect())
     };
     let n = t.ids.len();
     let mut out = Vec::new();
