@@ -292,6 +292,9 @@ fn plan_gives_sample_size_and_mde() {
     .json();
     let n = j["n_per_arm"].as_u64().unwrap();
     assert!((3830..=3850).contains(&n), "{j}");
+    // statsmodels 0.15.0: samplesize_proportions_2indep_onetail(diff=0.02, prop2=0.10,
+    // power=0.8, ratio=1, alpha=0.05, alternative="two-sided") = 3840.847…, rounded up.
+    assert_eq!(n, 3841, "{j}");
     let j = clvr(&[
         "uplift",
         "plan",
