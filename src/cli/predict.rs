@@ -105,6 +105,9 @@ struct PredictReport<'a> {
     scores: &'a clvr::score::ScoreStats,
     output: &'a PathBuf,
     elapsed_seconds: f64,
+    /// Wall seconds per stage: load, summary, churn (when the model has one), score,
+    /// segments, write.
+    stage_seconds: std::collections::BTreeMap<&'static str, f64>,
 }
 
 /// Runs `clvr predict`.
@@ -191,9 +194,16 @@ pub fn run(mut args: PredictArgs) -> Result<(), Failure> {
         .into());
     }
 
+    let mut stages: Vec<(&'static str, f64)> = Vec::new();
+    let mut lap = Instant::now();
+    let mut mark = |name: &'static str| {
+        stages.push((name, lap.elapsed().as_secs_f64()));
+        lap = Instant::now();
+    };
     let path = args.input.transactions_path()?.clone();
     let load_opts = args.input.load_options(None)?;
     let (tx, load) = load_transactions(&path, &load_opts)?;
+    mark("load");
     let last = tx
         .day_range()
         .map(|r| r.1)
@@ -209,6 +219,7 @@ pub fn run(mut args: PredictArgs) -> Result<(), Failure> {
             observation_end: Some(as_of),
         },
     )?;
+    mark("summary");
     let churn = match &file.churn_model {
         None => None,
         Some(v) => {
@@ -232,7 +243,9 @@ pub fn run(mut args: PredictArgs) -> Result<(), Failure> {
             )?;
             let scores =
                 clvr::churn::score_log(&model, &log, day_of_date(as_of), customer_table.as_ref())?;
-            Some((scores, spec.horizon))
+            let scored = Some((scores, spec.horizon));
+            mark("churn");
+            scored
         }
     };
     drop(tx);
@@ -255,8 +268,12 @@ pub fn run(mut args: PredictArgs) -> Result<(), Failure> {
     if let Some((c, horizon)) = &churn {
         scores.attach_churn(c, *horizon)?;
     }
+    mark("score");
     scores.attach_segments(&summary, as_of, &rules, &rules_source, &thresholds)?;
+    mark("segments");
+    drop(summary);
     write_table(&mut scores.df, &args.output)?;
+    mark("write");
 
     let st = &scores.stats;
     if !args.output_opts.quiet {
@@ -395,10 +412,15 @@ pub fn run(mut args: PredictArgs) -> Result<(), Failure> {
             }
         }
         s += &format!(
-            "output     {} ({} rows) in {:.2}s\n",
+            "output     {} ({} rows) in {:.2}s ({})\n",
             args.output.display(),
             thousands(st.customers as u64),
-            start.elapsed().as_secs_f64()
+            start.elapsed().as_secs_f64(),
+            stages
+                .iter()
+                .map(|(k, v)| format!("{k} {v:.2}s"))
+                .collect::<Vec<_>>()
+                .join(", ")
         );
         eprint!("{s}");
     }
@@ -412,6 +434,7 @@ pub fn run(mut args: PredictArgs) -> Result<(), Failure> {
             scores: st,
             output: &args.output,
             elapsed_seconds: start.elapsed().as_secs_f64(),
+            stage_seconds: stages.iter().copied().collect(),
         };
         print_stdout(&serde_json::to_string_pretty(&report).map_err(anyhow::Error::from)?)?;
     }

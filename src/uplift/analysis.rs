@@ -4,7 +4,7 @@
 //! revenue), CUPED, per-segment uplift (Benjamini–Hochberg across segments) and the
 //! incremental value. Pure: no I/O, deterministic.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::stats::{
     Interval, MeanSummary, SrmResult, UpliftError, WelchResult, benjamini_hochberg, cuped, holm,
@@ -50,7 +50,7 @@ pub struct Options {
 }
 
 /// Sample-ratio check.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Srm {
     /// Arm names.
     pub variants: Vec<String>,
@@ -66,7 +66,7 @@ pub struct Srm {
 }
 
 /// One arm's outcomes.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ArmOutcome {
     /// Arm name.
     pub variant: String,
@@ -85,7 +85,7 @@ pub struct ArmOutcome {
 }
 
 /// CUPED-adjusted uplift of one arm.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CupedUplift {
     /// Adjusted retention difference (Welch on adjusted indicators).
     pub retention_uplift: WelchResult,
@@ -94,7 +94,7 @@ pub struct CupedUplift {
 }
 
 /// One treatment arm against the control.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Comparison {
     /// Treatment arm.
     pub variant: String,
@@ -119,7 +119,7 @@ pub struct Comparison {
 }
 
 /// CUPED summary.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CupedSummary {
     /// Covariate name.
     pub covariate: Option<String>,
@@ -130,7 +130,7 @@ pub struct CupedSummary {
 }
 
 /// Uplift within one segment.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SegmentUplift {
     /// Segment value.
     pub segment: String,
@@ -153,7 +153,7 @@ pub struct SegmentUplift {
 }
 
 /// The experiment report.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Analysis {
     /// Sample-ratio check.
     pub srm: Srm,

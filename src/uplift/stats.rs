@@ -14,7 +14,7 @@
 //! seeded simulation (coverage, bias, false-alarm rates); see the tests at the bottom of this
 //! file.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use statrs::distribution::{ChiSquared, Continuous, ContinuousCDF, Normal, StudentsT};
 
 /// Why an uplift statistic could not be computed.
@@ -98,7 +98,7 @@ pub enum UpliftError {
 type Result<T> = std::result::Result<T, UpliftError>;
 
 /// A point estimate with a two-sided confidence interval `[lo, hi]`.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Interval {
     /// The point estimate.
     pub estimate: f64,
@@ -283,7 +283,7 @@ pub fn two_proportion_p_value(s_t: u64, n_t: u64, s_c: u64, n_c: u64) -> Result<
 // means
 
 /// Summary of one arm for comparing means: size, mean and sample variance.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct MeanSummary {
     /// Number of observations.
     pub n: u64,
@@ -378,7 +378,7 @@ fn mean_var(values: &[f64]) -> (f64, f64) {
 }
 
 /// Result of Welch's unequal-variance t-test and interval for `mean_t − mean_c`.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct WelchResult {
     /// `ȳ_t − ȳ_c`.
     pub diff: f64,
@@ -544,7 +544,7 @@ pub fn benjamini_hochberg(p_values: &[f64]) -> Vec<f64> {
 // sample ratio mismatch
 
 /// Result of the sample-ratio-mismatch check.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SrmResult {
     /// Pearson's statistic `χ² = Σ (O_i − E_i)² / E_i`.
     pub chi_square: f64,
@@ -635,7 +635,7 @@ pub fn sample_ratio_mismatch(
 // CUPED
 
 /// CUPED-adjusted outcomes (see [`cuped`]).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Cuped {
     /// `y_i − θ (x_i − x̄)`, same order as the input.
     pub adjusted: Vec<f64>,
