@@ -18,6 +18,8 @@
 //! Under `--negative-amounts net`, a period whose rows are all returns is not a transaction;
 //! its (negative) value still counts in `total_spend`.
 
+use std::borrow::Cow;
+
 use chrono::{Datelike, NaiveDate};
 use polars::prelude::*;
 use rayon::prelude::*;
@@ -453,12 +455,13 @@ fn for_each_transaction(
     }
 }
 
-/// Frequency, recency and `T` per customer, in table order.
-pub type RfmColumns = (Vec<f64>, Vec<f64>, Vec<f64>);
+/// Frequency, recency and `T` per customer, in table order. Recency and `T` are borrowed
+/// from the table when it holds them contiguously (the usual case): no copy.
+pub type RfmColumns<'a> = (Vec<f64>, Cow<'a, [f64]>, Cow<'a, [f64]>);
 
 impl CustomerSummary {
     /// Frequency, recency and `T` as plain vectors, the input of the purchase models.
-    pub fn rfm(&self) -> Result<RfmColumns, FeatureError> {
+    pub fn rfm(&self) -> Result<RfmColumns<'_>, FeatureError> {
         let x = self
             .df
             .column("frequency")?
@@ -466,22 +469,27 @@ impl CustomerSummary {
             .into_no_null_iter()
             .map(|v| v as f64)
             .collect();
-        let f = |c: &str| -> Result<Vec<f64>, FeatureError> {
-            Ok(self.df.column(c)?.f64()?.into_no_null_iter().collect())
-        };
-        Ok((x, f("recency")?, f("T")?))
+        Ok((x, self.floats("recency")?, self.floats("T")?))
+    }
+
+    /// A float column without nulls, borrowed when it is one contiguous chunk.
+    fn floats(&self, name: &str) -> Result<Cow<'_, [f64]>, FeatureError> {
+        let c = self.df.column(name)?.f64()?;
+        Ok(match c.cont_slice() {
+            Ok(s) => Cow::Borrowed(s),
+            Err(_) => Cow::Owned(c.into_no_null_iter().collect()),
+        })
     }
 
     /// Mean repeat-transaction value per customer (`monetary_value`); an error when the log
     /// had no amounts.
-    pub fn monetary(&self) -> Result<Vec<f64>, FeatureError> {
-        Ok(self
-            .df
-            .column("monetary_value")
-            .map_err(|_| FeatureError::Invalid("the transactions have no amount column".into()))?
-            .f64()?
-            .into_no_null_iter()
-            .collect())
+    pub fn monetary(&self) -> Result<Cow<'_, [f64]>, FeatureError> {
+        if self.df.column("monetary_value").is_err() {
+            return Err(FeatureError::Invalid(
+                "the transactions have no amount column".into(),
+            ));
+        }
+        self.floats("monetary_value")
     }
 
     /// The customer ids, in table order.
@@ -545,9 +553,9 @@ impl CustomerSummary {
     }
 
     /// Total spend per customer in the period (historical value), when amounts exist.
-    pub fn total_spend(&self) -> Result<Option<Vec<f64>>, FeatureError> {
+    pub fn total_spend(&self) -> Result<Option<Cow<'_, [f64]>>, FeatureError> {
         match self.df.column("total_spend") {
-            Ok(c) => Ok(Some(c.f64()?.into_no_null_iter().collect())),
+            Ok(_) => Ok(Some(self.floats("total_spend")?)),
             Err(_) => Ok(None),
         }
     }

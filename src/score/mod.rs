@@ -132,6 +132,62 @@ struct AliveCurve {
     dert: Option<f64>,
 }
 
+/// Every customer's [`PatternScore`], stored once per distinct (x, t_x, T) pattern with the
+/// pattern of each customer: at 10M customers the per-customer copy would be ~0.5 GB that
+/// is only ever read column by column. Index it like a slice of per-customer scores.
+#[derive(Debug, Clone, Default)]
+pub struct PatternScores {
+    patterns: Vec<PatternScore>,
+    of: Vec<u32>,
+}
+
+impl PatternScores {
+    /// Customers scored.
+    pub fn len(&self) -> usize {
+        self.of.len()
+    }
+
+    /// Whether no customer was scored.
+    pub fn is_empty(&self) -> bool {
+        self.of.is_empty()
+    }
+
+    /// Distinct (x, t_x, T) patterns.
+    pub fn patterns(&self) -> usize {
+        self.patterns.len()
+    }
+
+    /// The scores customer by customer.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = &PatternScore> + '_ {
+        self.of.iter().map(|&p| &self.patterns[p as usize])
+    }
+
+    /// One field for every customer, gathered in parallel (`|s| s.p_alive`).
+    pub fn column(&self, field: impl Fn(&PatternScore) -> f64 + Sync) -> Vec<f64> {
+        self.of
+            .par_iter()
+            .map(|&p| field(&self.patterns[p as usize]))
+            .collect()
+    }
+}
+
+impl std::ops::Index<usize> for PatternScores {
+    type Output = PatternScore;
+
+    fn index(&self, customer: usize) -> &PatternScore {
+        &self.patterns[self.of[customer] as usize]
+    }
+}
+
+impl<'a> IntoIterator for &'a PatternScores {
+    type Item = &'a PatternScore;
+    type IntoIter = Box<dyn ExactSizeIterator<Item = &'a PatternScore> + 'a>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        Box::new(self.iter())
+    }
+}
+
 /// Scores every customer. P(alive) is computed once per distinct (x, t_x, T); the horizon
 /// curve, which for every model depends on the history only through (x, T) (see
 /// [`PurchaseModel`]), once per distinct (x, T) — in a cohort there are far fewer of those.
@@ -141,7 +197,7 @@ pub fn score_patterns(
     t_x: &[f64],
     t: &[f64],
     clv: &ClvSettings,
-) -> Vec<PatternScore> {
+) -> PatternScores {
     // Distinct patterns and (x, T) pairs in order of first appearance (deterministic).
     let state = FastHash;
     let key = |i: usize| (x[i].to_bits(), t_x[i].to_bits(), t[i].to_bits());
@@ -206,7 +262,7 @@ pub fn score_patterns(
             }
         })
         .collect();
-    let scores: Vec<PatternScore> = patterns
+    let patterns: Vec<PatternScore> = patterns
         .par_iter()
         .map(|&(x, tx, t, pair)| {
             let pa = model.p_alive(x, tx, t);
@@ -220,26 +276,7 @@ pub fn score_patterns(
             }
         })
         .collect();
-    of.par_iter().map(|&i| scores[i as usize]).collect()
-}
-
-/// Share of the total held by the largest `share` of values (e.g. 0.2 → top 20%).
-pub fn top_share(values: &[f64], share: f64) -> f64 {
-    let total: f64 = values.iter().sum();
-    if total <= 0.0 || values.is_empty() {
-        return 0.0;
-    }
-    let mut v = values.to_vec();
-    let n = (((values.len() as f64) * share).ceil() as usize).min(v.len());
-    if n == 0 {
-        return 0.0;
-    }
-    // The largest n first (linear time), then only those sorted, so they sum in descending
-    // order as a full sort would.
-    v.select_nth_unstable_by(n - 1, |a, b| b.total_cmp(a));
-    let top = &mut v[..n];
-    top.sort_unstable_by(|a, b| b.total_cmp(a));
-    top.iter().sum::<f64>() / total
+    PatternScores { patterns, of }
 }
 
 #[cfg(test)]
@@ -368,18 +405,5 @@ mod tests {
                 }
             }
         }
-    }
-
-    #[test]
-    fn top_share_of_values() {
-        assert_eq!(top_share(&[1.0, 1.0, 1.0, 1.0, 6.0], 0.2), 0.6);
-        assert_eq!(top_share(&[], 0.2), 0.0);
-        // Against a full sort, with ties and a share that is not a whole number of values.
-        let v: Vec<f64> = (0..1001).map(|i| f64::from((i * 7919) % 101)).collect();
-        let mut s = v.clone();
-        s.sort_by(|a, b| b.total_cmp(a));
-        let n = (1001.0f64 * 0.2).ceil() as usize;
-        let want = s[..n].iter().sum::<f64>() / s.iter().sum::<f64>();
-        assert_eq!(top_share(&v, 0.2), want);
     }
 }

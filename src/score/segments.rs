@@ -1385,11 +1385,48 @@ pub fn gini(values: &[f64]) -> Result<f64, SegmentError> {
 /// top ceil(share × n) values, where share × n within 1e-9 of a whole number counts as
 /// that number (30% of 10 customers is 3). Errors as for [`lorenz`], and
 /// [`SegmentError::InvalidShare`] unless 0 < share <= 1.
+///
+/// Linear time: the top values are selected (not the whole column sorted), then summed
+/// largest first as a descending sort would. [`Concentration::of`] gives the same number
+/// from its full sort.
 pub fn top_share(values: &[f64], share: f64) -> Result<f64, SegmentError> {
     if !(share > 0.0 && share <= 1.0) {
         return Err(SegmentError::InvalidShare(share));
     }
-    Sorted::new(values)?.top_share(share)
+    check_values(values)?;
+    let total: f64 = values.iter().sum();
+    if total <= 0.0 {
+        return Err(SegmentError::ZeroTotal);
+    }
+    let k = top_count(values.len(), share);
+    let mut v = values.to_vec();
+    v.select_nth_unstable_by(k - 1, |a, b| b.total_cmp(a));
+    let top = &mut v[..k];
+    top.sort_unstable_by(|a, b| b.total_cmp(a));
+    Ok(top.iter().sum::<f64>() / total)
+}
+
+/// How many customers "the top `share`" is among `n` (n >= 1): ceil(share × n), where
+/// share × n within 1e-9 of a whole number counts as that number.
+fn top_count(n: usize, share: f64) -> usize {
+    let x = n as f64 * share;
+    let k = if (x - x.round()).abs() <= 1e-9 * x.max(1.0) {
+        x.round()
+    } else {
+        x.ceil()
+    };
+    (k as usize).clamp(1, n)
+}
+
+/// Values for concentration measures: finite and not negative.
+fn check_values(values: &[f64]) -> Result<(), SegmentError> {
+    check_finite(values, "value")?;
+    check_range(
+        values,
+        "value",
+        "must not be negative for value concentration",
+        |v| v >= 0.0,
+    )
 }
 
 /// Validated values sorted ascending, with their total summed in that order.
@@ -1400,15 +1437,12 @@ struct Sorted {
 
 impl Sorted {
     fn new(values: &[f64]) -> Result<Sorted, SegmentError> {
-        check_finite(values, "value")?;
-        check_range(
-            values,
-            "value",
-            "must not be negative for value concentration",
-            |v| v >= 0.0,
-        )?;
-        let mut v = values.to_vec();
-        v.par_sort_unstable_by(f64::total_cmp);
+        check_values(values)?;
+        // Non-negative doubles order as their bit patterns: an integer sort, about twice
+        // as fast as comparing floats (10M values per score run).
+        let mut bits: Vec<u64> = values.par_iter().map(|v| (v + 0.0).to_bits()).collect();
+        bits.par_sort_unstable();
+        let v: Vec<f64> = bits.into_par_iter().map(f64::from_bits).collect();
         let total: f64 = v.iter().sum();
         if total <= 0.0 {
             return Err(SegmentError::ZeroTotal);
@@ -1450,13 +1484,7 @@ impl Sorted {
             return Err(SegmentError::InvalidShare(share));
         }
         let n = self.values.len();
-        let x = n as f64 * share;
-        let k = if (x - x.round()).abs() <= 1e-9 * x.max(1.0) {
-            x.round()
-        } else {
-            x.ceil()
-        };
-        let k = (k as usize).clamp(1, n);
+        let k = top_count(n, share);
         // Largest first, as a descending sort would sum them.
         let top: f64 = self.values[n - k..].iter().rev().sum();
         Ok(top / self.total)
@@ -2158,12 +2186,25 @@ mod tests {
             .map(|w| (w[1].0 - w[0].0) * (w[0].1 + w[1].1) / 2.0)
             .sum();
         assert!((g - (1.0 - 2.0 * area)).abs() < 1e-12);
-        // The crate's unvalidated top share gives the same number.
-        for share in [0.01, 0.1, 0.2, 0.5] {
+        // The selection-based top share gives what the full sort gives.
+        for share in [0.01, 0.1, 0.2, 0.5, 0.3, 1.0] {
             let a = top_share(&v, share).unwrap();
-            let b = super::super::top_share(&v, share);
+            let b = Sorted::new(&v).unwrap().top_share(share).unwrap();
             assert!((a - b).abs() < 1e-12, "{share}: {a} vs {b}");
         }
+    }
+
+    #[test]
+    fn top_share_selects_what_a_full_sort_would() {
+        // Ties, and a share that is not a whole number of values.
+        let v: Vec<f64> = (0..1001).map(|i| f64::from((i * 7919) % 101)).collect();
+        let mut s = v.clone();
+        s.sort_by(|a, b| b.total_cmp(a));
+        let n = (1001.0f64 * 0.2).ceil() as usize;
+        let want = s[..n].iter().sum::<f64>() / s.iter().sum::<f64>();
+        assert!((top_share(&v, 0.2).unwrap() - want).abs() <= 1e-15);
+        assert_eq!(top_share(&[], 0.2), Err(SegmentError::ZeroTotal));
+        assert_eq!(top_share(&[0.0, 0.0], 0.2), Err(SegmentError::ZeroTotal));
     }
 
     #[test]
