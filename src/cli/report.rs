@@ -1,6 +1,9 @@
-//! `clvr report`: one self-contained HTML file for a model and, optionally, a scoring run
-//! and a holdout evaluation: fit tables, plots, segments, lifecycle stages, churn metrics,
-//! and the top customers by CLV and by churn risk.
+//! `clvr report`: one self-contained HTML file for a model and, optionally, a scoring run,
+//! a holdout evaluation and A/B experiments: fit tables, plots, segments, lifecycle stages,
+//! churn metrics, the top customers by CLV and by churn risk, and the uplift of each
+//! experiment (`uplift.rs`). Any of them alone is a report too.
+
+mod uplift;
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -18,10 +21,17 @@ use super::args::OutputArgs;
 
 /// `clvr report` arguments.
 #[derive(Debug, Args)]
+#[command(group(
+    clap::ArgGroup::new("content")
+        .required(true)
+        .multiple(true)
+        .args(["model", "scores", "evaluation", "uplift"])
+))]
 pub struct ReportArgs {
     /// The model: NAME (latest version in the registry), NAME@3 (a version), or a path.
+    /// Optional: a report of scores, an evaluation or experiments alone needs none.
     #[arg(long, value_name = "NAME[@V]|FILE")]
-    pub model: String,
+    pub model: Option<String>,
 
     /// Model registry directory.
     #[arg(long, value_name = "DIR", default_value = "models")]
@@ -36,6 +46,12 @@ pub struct ReportArgs {
     /// evaluation (tables, conditional expectations, tracking, value deciles, churn).
     #[arg(long, value_name = "FILE")]
     pub evaluation: Option<PathBuf>,
+
+    /// An experiment report written by `clvr uplift --output FILE.json`: adds a section with
+    /// the sample-ratio alert (when the check failed), a verdict and tables per variant, the
+    /// forest plot, per-segment uplift and the input counts. Repeat for more experiments.
+    #[arg(long, value_name = "FILE.json")]
+    pub uplift: Vec<PathBuf>,
 
     /// Rows in the top-customer tables.
     #[arg(long, value_name = "N", default_value_t = 20)]
@@ -56,7 +72,7 @@ pub struct ReportArgs {
 #[derive(Serialize)]
 struct ReportRun<'a> {
     command: &'static str,
-    model: String,
+    model: Option<String>,
     output: &'a PathBuf,
     sections: Vec<String>,
     plots: usize,
@@ -102,22 +118,44 @@ fn thousands(n: usize) -> String {
 /// Runs `clvr report`.
 pub fn run(args: ReportArgs) -> Result<(), Failure> {
     let start = Instant::now();
-    let file = Registry::new(&args.registry).load(&args.model)?;
-    let mut plots = Plots { all: Vec::new() };
-    let mut report = Report {
-        title: format!("clvr report: {}", file.id()),
-        subtitle: format!(
-            "model trained {} with clvr {}; report by clvr {}",
-            file.created_at,
-            file.clvr_version,
-            clvr::VERSION
-        ),
-        sections: Vec::new(),
+    let file = match &args.model {
+        Some(m) => Some(Registry::new(&args.registry).load(m)?),
+        None => None,
     };
-    report.sections.push(model_section(&file));
-    report.sections.push(purchase_section(&file, &mut plots)?);
-    if let Some(s) = spend_section(&file) {
-        report.sections.push(s);
+    // Every experiment file is read and checked before anything is rendered.
+    let experiments = args
+        .uplift
+        .iter()
+        .map(|p| uplift::read(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut plots = Plots { all: Vec::new() };
+    let mut report = match &file {
+        Some(file) => Report {
+            title: format!("clvr report: {}", file.id()),
+            subtitle: format!(
+                "model trained {} with clvr {}; report by clvr {}",
+                file.created_at,
+                file.clvr_version,
+                clvr::VERSION
+            ),
+            sections: Vec::new(),
+        },
+        None => Report {
+            title: if experiments.is_empty() {
+                "clvr report".into()
+            } else {
+                "clvr report: experiments".into()
+            },
+            subtitle: format!("report by clvr {}", clvr::VERSION),
+            sections: Vec::new(),
+        },
+    };
+    if let Some(file) = &file {
+        report.sections.push(model_section(file));
+        report.sections.push(purchase_section(file, &mut plots)?);
+        if let Some(s) = spend_section(file) {
+            report.sections.push(s);
+        }
     }
     if let Some(path) = &args.scores {
         let table = read_customer_table(path, Some("customer_id"))?;
@@ -125,11 +163,23 @@ pub fn run(args: ReportArgs) -> Result<(), Failure> {
             .sections
             .extend(score_sections(&table, args.top, &mut plots)?);
     }
-    if let Some(s) = churn_section(&file, &mut plots)? {
-        report.sections.push(s);
+    if let Some(file) = &file {
+        if let Some(s) = churn_section(file, &mut plots)? {
+            report.sections.push(s);
+        }
     }
     if let Some(path) = &args.evaluation {
         report.sections.push(evaluation_section(path, &mut plots)?);
+    }
+    for (k, exp) in experiments.iter().enumerate() {
+        let stem = if k == 0 {
+            "uplift_forest".to_string()
+        } else {
+            format!("uplift_forest_{}", k + 1)
+        };
+        report
+            .sections
+            .push(uplift::section(exp, &stem, &mut plots)?);
     }
     let html = to_html(&report);
     write_atomic(&args.output, |f| {
@@ -157,7 +207,7 @@ pub fn run(args: ReportArgs) -> Result<(), Failure> {
     }
     let run = ReportRun {
         command: "report",
-        model: file.id(),
+        model: file.as_ref().map(ModelFile::id),
         output: &args.output,
         sections: report.sections.iter().map(|s| s.title.clone()).collect(),
         plots: plots.all.len(),
@@ -171,6 +221,12 @@ pub fn run(args: ReportArgs) -> Result<(), Failure> {
         );
     }
     if !args.output_opts.quiet {
+        for exp in experiments.iter().filter(|e| e.srm_mismatch()) {
+            eprintln!(
+                "WARNING: SAMPLE RATIO MISMATCH in {}: the report says not to trust its uplift",
+                exp.path().display()
+            );
+        }
         eprintln!(
             "report     {} ({} sections, {} plots) in {:.2}s",
             args.output.display(),

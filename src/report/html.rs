@@ -1,5 +1,5 @@
-//! The one-file HTML report: sections of paragraphs, key–value lists, tables and images,
-//! with every image embedded as a data URI and the style sheet inline, so the file opens
+//! The one-file HTML report: sections of paragraphs, key–value lists, tables, alerts and
+//! images, with every image embedded as a data URI and the style sheet inline, so the file opens
 //! anywhere without a network. A small inline script reports, once the page has loaded,
 //! how many images decoded (`#image-check`), which the headless-browser test reads.
 
@@ -40,6 +40,14 @@ pub enum Block {
         header: Vec<String>,
         /// Rows (each as long as `header`).
         rows: Vec<Vec<String>>,
+    },
+    /// A warning the reader must not miss (for example a failed sample-ratio check): a
+    /// heading and paragraphs in a red box, announced to screen readers (`role="alert"`).
+    Alert {
+        /// The warning in a few words, shown in bold.
+        title: String,
+        /// What was found and what to do, one paragraph each.
+        lines: Vec<String>,
     },
     /// An image: encoded bytes and their format, with alternative text.
     Image {
@@ -89,7 +97,10 @@ th,td{border:1px solid #ddd;padding:0.25em 0.6em}th{background:#f4f4f4}\
 td.n{text-align:right;font-variant-numeric:tabular-nums}\
 dl{display:grid;grid-template-columns:max-content auto;gap:0.2em 1.2em}dt{color:#555}dd{margin:0}\
 figure{margin:1em 0}img{max-width:100%;height:auto;border:1px solid #eee}\
-#image-check{color:#888;font-size:0.8em;margin-top:3em}";
+#image-check{color:#888;font-size:0.8em;margin-top:3em}\
+.alert{border:3px solid #b00020;background:#fdecea;color:#5f0010;padding:0.6em 1em;\
+margin:1em 0}.alert strong{font-size:1.15em;display:block}.alert p{margin:0.3em 0}\
+nav a.warn{color:#b00020;font-weight:600}";
 
 const SCRIPT: &str = "window.addEventListener('load',function(){var im=document.images,ok=0;\
 for(var i=0;i<im.length;i++){if(im[i].complete&&im[i].naturalWidth>0){ok++;}}\
@@ -111,7 +122,13 @@ pub fn to_html(report: &Report) -> String {
     }
     h.push_str("<nav>");
     for (i, s) in report.sections.iter().enumerate() {
-        h.push_str(&format!("<a href=\"#s{i}\">{}</a>", escape(&s.title)));
+        let warn = s.blocks.iter().any(|b| matches!(b, Block::Alert { .. }));
+        h.push_str(&format!(
+            "<a href=\"#s{i}\"{}>{}{}</a>",
+            if warn { " class=\"warn\"" } else { "" },
+            if warn { "⚠ " } else { "" },
+            escape(&s.title)
+        ));
     }
     h.push_str("</nav>\n");
     for (i, s) in report.sections.iter().enumerate() {
@@ -162,6 +179,16 @@ fn block_html(b: &Block, h: &mut String) {
                 h.push_str("</tr>\n");
             }
             h.push_str("</tbody></table>\n");
+        }
+        Block::Alert { title, lines } => {
+            h.push_str(&format!(
+                "<div class=\"alert\" role=\"alert\"><strong>{}</strong>",
+                escape(title)
+            ));
+            for l in lines {
+                h.push_str(&format!("<p>{}</p>", escape(l)));
+            }
+            h.push_str("</div>\n");
         }
         Block::Image { alt, bytes, format } => {
             h.push_str(&format!(
@@ -262,5 +289,28 @@ mod tests {
         assert!(html.contains("<td>&lt;r&gt;</td><td class=\"n\">0.25</td>"));
         assert!(html.contains("src=\"data:image/svg+xml;base64,PHN2Zy8+\""));
         assert!(!html.contains("http://") && !html.contains("https://"));
+        assert!(!html.contains("role=\"alert\"") && !html.contains("class=\"warn\""));
+    }
+
+    #[test]
+    fn an_alert_is_escaped_and_flags_its_section_in_the_navigation() {
+        let mut quiet = Section::new("Model");
+        quiet.push(Block::Text("fine".into()));
+        let mut loud = Section::new("Uplift");
+        loud.push(Block::Alert {
+            title: "Mismatch <p 0.001".into(),
+            lines: vec!["do not trust & fix".into(), "second".into()],
+        });
+        let html = to_html(&Report {
+            title: "T".into(),
+            subtitle: String::new(),
+            sections: vec![quiet, loud],
+        });
+        assert!(html.contains(
+            "<div class=\"alert\" role=\"alert\"><strong>Mismatch &lt;p 0.001</strong>\
+             <p>do not trust &amp; fix</p><p>second</p></div>"
+        ));
+        assert!(html.contains("<a href=\"#s0\">Model</a>"));
+        assert!(html.contains("<a href=\"#s1\" class=\"warn\">⚠ Uplift</a>"));
     }
 }

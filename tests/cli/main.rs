@@ -12,5 +12,6 @@ mod fit_simulate;
 mod input_formats;
 mod main_job;
 mod report;
+mod report_uplift;
 mod uplift;
 mod usage;

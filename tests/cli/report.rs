@@ -7,7 +7,7 @@ use crate::support::*;
 
 /// Opens the report in headless Chromium and returns what its load-time check printed,
 /// "images loaded: OK/TOTAL"; `None` when no Chromium is installed.
-fn images_loaded_in_chromium(html: &Path) -> Option<(usize, usize)> {
+pub(crate) fn images_loaded_in_chromium(html: &Path) -> Option<(usize, usize)> {
     let browser = ["chromium", "chromium-browser", "google-chrome"]
         .into_iter()
         .find(|b| {
