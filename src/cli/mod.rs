@@ -53,8 +53,9 @@ enum Command {
     /// take a model file, and compare their predictions with the holdout after it (totals,
     /// conditional expectations, tracking, MAE/RMSE, value ranking; churn with --churn).
     Evaluate(evaluate::EvaluateArgs),
-    /// Write one self-contained HTML report for a model (and optionally a scoring run):
-    /// fit tables, plots, segments, lifecycle stages, churn metrics, top customers.
+    /// Write one self-contained HTML report for a model, a scoring run, a holdout evaluation
+    /// and A/B experiments (any of them): fit tables, plots, segments, lifecycle stages, churn
+    /// metrics, top customers, uplift per experiment (--uplift).
     Report(report::ReportArgs),
     /// A/B test retention uplift: retention, purchases and revenue per variant, uplift over
     /// the control with confidence intervals and p-values, sample-ratio check, CUPED,

@@ -848,6 +848,17 @@ mod tests {
         );
     }
 
+    /// Why the views exist: the library's own types refuse the `null` serde_json writes for
+    /// a non-finite float; the view reads it as missing.
+    #[test]
+    fn null_is_refused_by_the_library_type_and_read_as_missing_here() {
+        let json = r#"{"estimate": null, "lo": 0.01, "hi": 0.05}"#;
+        assert!(serde_json::from_str::<clvr::uplift::Interval>(json).is_err());
+        let i: Interval = serde_json::from_str(json).unwrap();
+        assert_eq!((i.estimate, i.lo), (None, Some(0.01)));
+        assert!(i.finite().is_none());
+    }
+
     #[test]
     fn nulls_are_shown_as_missing_not_as_numbers() {
         let c = cmp(
