@@ -123,11 +123,14 @@ pub struct SimulateArgs {
 
     /// Experiment mode (--model paretonbd): write an assignments table (customer_id,
     /// variant, assigned_at, segment) of a randomised retention experiment. Every customer
-    /// is assigned on one day (--assign-at) to control/treatment (or control/treatment_1/…
-    /// with more shares in --split); treated customers still alive then have their dropout
-    /// rate μ multiplied by --treatment-effect from that day on. segment: `repeat` with 2+
-    /// purchases before assignment, else `one_time`. The --json report holds the true
-    /// retention uplift over --experiment-window.
+    /// is assigned on one day (--assign-at; or on their own day with --assign-span) to
+    /// control/treatment (or control/treatment_1/… with more shares in --split); treated
+    /// customers still alive then have their dropout rate μ multiplied by
+    /// --treatment-effect and their purchase rate λ by --purchase-effect from that day on.
+    /// segment: `repeat` with 2+ purchases up to the assignment day, else `one_time`. The
+    /// --json report holds the true retention uplift and the true effect on purchases per
+    /// customer over --experiment-window, averaged over the customers whose window ends by
+    /// the data end (those `clvr uplift` analyses).
     #[arg(long, value_name = "FILE")]
     pub experiment: Option<PathBuf>,
 
@@ -135,6 +138,19 @@ pub struct SimulateArgs {
     /// day). Default: halfway between the end of the cohort window and the observation end.
     #[arg(long, value_name = "UNITS", requires = "experiment")]
     pub assign_at: Option<f64>,
+
+    /// With --experiment: staggered assignment. Each customer's assignment day is uniform
+    /// over the days from --assign-at to --assign-at + this (time units, rounded to whole
+    /// days), and treatment starts on their own day. Customers whose window would end after
+    /// the data end are left out of the truth (as `clvr uplift` leaves them out); the report
+    /// counts them. 0: everyone on one day.
+    #[arg(
+        long,
+        value_name = "UNITS",
+        default_value_t = 0.0,
+        requires = "experiment"
+    )]
+    pub assign_span: f64,
 
     /// With --experiment: multiplier of the treated customers' dropout rate after
     /// assignment (0.7 = a 30% lower hazard; 1 = no effect).
@@ -145,6 +161,17 @@ pub struct SimulateArgs {
         requires = "experiment"
     )]
     pub treatment_effect: f64,
+
+    /// With --experiment: multiplier of the treated customers' purchase rate λ after
+    /// assignment, while they are alive (1.2 = 20% more purchases; 1 = no effect). Combines
+    /// with --treatment-effect.
+    #[arg(
+        long,
+        value_name = "FACTOR",
+        default_value_t = 1.0,
+        requires = "experiment"
+    )]
+    pub purchase_effect: f64,
 
     /// With --experiment: assignment shares, control first (50,50; 52,48 injects a sample
     /// ratio mismatch against a planned 50/50; 34,33,33 gives two treatment arms).
@@ -266,19 +293,41 @@ struct SimReport<'a> {
 #[derive(Serialize)]
 struct ExperimentReport<'a> {
     output: &'a PathBuf,
+    /// The first assignment day.
     assigned_at: NaiveDate,
+    /// The last assignment day (`assigned_at` unless --assign-span).
+    assigned_until: NaiveDate,
+    /// Days in the assignment span (0: one day).
+    assign_span_days: i32,
     variants: Vec<String>,
     split: Vec<f64>,
     customers_per_variant: Vec<usize>,
     treatment_effect_on_dropout: f64,
+    treatment_effect_on_purchases: f64,
     window_days: i32,
+    /// The last fully observed day (pass it to `clvr uplift --data-end`).
+    data_end: NaiveDate,
     alive_at_assignment: usize,
-    /// Mean P(>= 1 purchase in the window) over all customers without treatment.
+    /// Customers whose window ends by `data_end`: those the truth averages over.
+    complete_window: usize,
+    /// The same per variant.
+    complete_window_per_variant: Vec<usize>,
+    /// Customers whose window ends after `data_end`: left out of the truth.
+    excluded_incomplete_window: usize,
+    /// Which customers the truth is over, in words.
+    truth_over: String,
+    /// Mean P(>= 1 purchase in the window) without treatment, over the complete windows.
     true_retention_control: f64,
     /// The same with treatment.
     true_retention_treatment: f64,
-    /// Their difference: the true absolute retention uplift.
+    /// Mean of P(treated) - P(control): the true absolute retention uplift.
     true_uplift: f64,
+    /// Mean expected purchases in the window without treatment, over the complete windows.
+    true_purchases_control: f64,
+    /// The same with treatment.
+    true_purchases_treatment: f64,
+    /// Their difference: the true effect on purchases per customer in the window.
+    true_purchase_uplift: f64,
 }
 
 /// Runs `clvr simulate`.
@@ -391,16 +440,50 @@ pub fn run(args: SimulateArgs) -> Result<(), Failure> {
                 args.cohort_length + (args.observation_length - args.cohort_length) / 2.0,
             );
             let assign_days = (assign * unit_days).round();
+            if !(args.assign_span.is_finite() && args.assign_span >= 0.0) {
+                return Err(usage(format!(
+                    "--assign-span {}: give a non-negative number of time units",
+                    args.assign_span
+                ))
+                .into());
+            }
+            let span_days = (args.assign_span * unit_days).round();
             let exp = clvr::models::simulate::ExperimentSpec {
                 assign_at: assign_days / unit_days,
+                assign_span: span_days / unit_days,
+                assign_step: 1.0 / unit_days,
                 split: shares,
                 dropout_factor: args.treatment_effect,
+                purchase_factor: args.purchase_effect,
                 window: f64::from(window_days) / unit_days,
                 window_offset: 1.0 / unit_days,
             };
             let truth = clvr::models::simulate::apply_experiment(&mut sim, &spec, &exp)
                 .map_err(|e| usage(e.to_string()))?;
-            Some((path, exp, truth, assign_days as i32, window_days))
+            // The last fully observed day: day k covers [k, k + 1) / unit_days.
+            let data_end = (args.observation_length * unit_days + 1e-9).floor() as i32 - 1;
+            let Some(summary) = truth.truth() else {
+                return Err(usage(format!(
+                    "no customer's {window_days}-day outcome window ends by the data end {} \
+                     (the last assignment day is {}): there is no truth to report\n  fix: an \
+                     earlier --assign-at, a shorter --assign-span or --experiment-window, or a \
+                     longer --observation-length",
+                    clvr::data::date_of_day(day_of_date(args.start) + data_end),
+                    clvr::data::date_of_day(
+                        day_of_date(args.start) + (assign_days + span_days) as i32
+                    )
+                ))
+                .into());
+            };
+            Some((
+                path,
+                exp,
+                truth,
+                summary,
+                (assign_days as i32, span_days as i32),
+                window_days,
+                data_end,
+            ))
         }
     };
 
@@ -518,7 +601,7 @@ pub fn run(args: SimulateArgs) -> Result<(), Failure> {
 
     let experiment_report = match &experiment {
         None => None,
-        Some((path, exp, truth, assign_days, window_days)) => {
+        Some((path, exp, truth, summary, (assign_days, span_days), window_days, data_end)) => {
             let k = exp.split.len();
             let variants: Vec<String> = (0..k)
                 .map(|i| match (i, k) {
@@ -527,11 +610,17 @@ pub fn run(args: SimulateArgs) -> Result<(), Failure> {
                     _ => format!("treatment_{i}"),
                 })
                 .collect();
-            let assigned_day = start + assign_days;
+            let first_day = start + assign_days;
+            // Each customer's own assignment day (a whole number of days from the start).
+            let assigned_day: Vec<i32> = truth
+                .assigned_at
+                .iter()
+                .map(|&a| start + (a * unit_days).round() as i32)
+                .collect();
             let n = args.customers;
             let mut before = vec![0usize; n];
             for (&c, &t) in sim.tx_customer.iter().zip(&sim.tx_time) {
-                if day_of(t) <= assigned_day {
+                if day_of(t) <= assigned_day[c as usize] {
                     before[c as usize] += 1;
                 }
             }
@@ -543,7 +632,7 @@ pub fn run(args: SimulateArgs) -> Result<(), Failure> {
                         "variant",
                         ColumnValues::Str(truth.arm.iter().map(|&a| variants[a].clone()).collect()),
                     ),
-                    ("assigned_at", ColumnValues::Date(vec![assigned_day; n])),
+                    ("assigned_at", ColumnValues::Date(assigned_day.clone())),
                     (
                         "segment",
                         ColumnValues::Str(
@@ -555,21 +644,54 @@ pub fn run(args: SimulateArgs) -> Result<(), Failure> {
                     ),
                 ],
             )?;
-            let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len().max(1) as f64;
+            let per_variant = |complete_only: bool| -> Vec<usize> {
+                (0..k)
+                    .map(|i| {
+                        (0..n)
+                            .filter(|&c| {
+                                truth.arm[c] == i && (!complete_only || truth.window_complete[c])
+                            })
+                            .count()
+                    })
+                    .collect()
+            };
+            let excluded = n - summary.customers;
+            let data_end_date = clvr::data::date_of_day(start + data_end);
             Some(ExperimentReport {
                 output: path,
-                assigned_at: clvr::data::date_of_day(assigned_day),
-                customers_per_variant: (0..k)
-                    .map(|i| truth.arm.iter().filter(|&&a| a == i).count())
-                    .collect(),
+                assigned_at: clvr::data::date_of_day(first_day),
+                assigned_until: clvr::data::date_of_day(first_day + span_days),
+                assign_span_days: *span_days,
+                customers_per_variant: per_variant(false),
                 variants,
                 split: exp.split.clone(),
                 treatment_effect_on_dropout: exp.dropout_factor,
+                treatment_effect_on_purchases: exp.purchase_factor,
                 window_days: *window_days,
+                data_end: data_end_date,
                 alive_at_assignment: truth.alive_at_assignment.iter().filter(|a| **a).count(),
-                true_retention_control: mean(&truth.p_control),
-                true_retention_treatment: mean(&truth.p_treated),
-                true_uplift: truth.true_uplift(),
+                complete_window: summary.customers,
+                complete_window_per_variant: per_variant(true),
+                excluded_incomplete_window: excluded,
+                truth_over: if excluded == 0 {
+                    format!(
+                        "all {n} customers (every {window_days}-day window ends by the data end \
+                         {data_end_date})"
+                    )
+                } else {
+                    format!(
+                        "the {} customers whose {window_days}-day window ends by the data end \
+                         {data_end_date}; {excluded} assigned too late for a complete window are \
+                         left out, as clvr uplift leaves them out",
+                        summary.customers
+                    )
+                },
+                true_retention_control: summary.retention_control,
+                true_retention_treatment: summary.retention_treated,
+                true_uplift: summary.uplift,
+                true_purchases_control: summary.purchases_control,
+                true_purchases_treatment: summary.purchases_treated,
+                true_purchase_uplift: summary.purchase_uplift,
             })
         }
     };
@@ -619,11 +741,16 @@ pub fn run(args: SimulateArgs) -> Result<(), Failure> {
         }
     }
     if let (Some(e), false) = (&report.experiment, args.output_opts.quiet) {
+        let when = if e.assign_span_days == 0 {
+            format!("on {}", e.assigned_at)
+        } else {
+            format!("from {} to {}", e.assigned_at, e.assigned_until)
+        };
         eprintln!(
-            "experiment {} assigned on {} ({} = {}), dropout x {} for treated customers; true \
-             {}-day retention {:.4} control vs {:.4} treated (uplift {:+.4}) -> {}",
+            "experiment {} assigned {when} ({} = {}), dropout x {} and purchase rate x {} for \
+             treated customers; true {}-day retention {:.4} control vs {:.4} treated (uplift \
+             {:+.4}), purchases per customer {:.4} vs {:.4} ({:+.4}) -> {}",
             thousands(args.customers as u64),
-            e.assigned_at,
             e.variants.join("/"),
             e.customers_per_variant
                 .iter()
@@ -631,12 +758,25 @@ pub fn run(args: SimulateArgs) -> Result<(), Failure> {
                 .collect::<Vec<_>>()
                 .join("/"),
             e.treatment_effect_on_dropout,
+            e.treatment_effect_on_purchases,
             e.window_days,
             e.true_retention_control,
             e.true_retention_treatment,
             e.true_uplift,
+            e.true_purchases_control,
+            e.true_purchases_treatment,
+            e.true_purchase_uplift,
             e.output.display()
         );
+        if e.excluded_incomplete_window > 0 {
+            eprintln!(
+                "           truth over {} customers with a complete window by {}; {} left out \
+                 (window incomplete)",
+                thousands(e.complete_window as u64),
+                e.data_end,
+                thousands(e.excluded_incomplete_window as u64)
+            );
+        }
     }
     if args.output_opts.json {
         super::print_stdout(&serde_json::to_string_pretty(&report).map_err(anyhow::Error::from)?)?;

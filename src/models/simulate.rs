@@ -749,56 +749,356 @@ mod tests {
         };
         assert!(simulate(&pareto_events(bad, 10)).is_err());
     }
+
+    /// Monte Carlo of one customer alive now with rates (λ, μ): the exponential lifetime
+    /// and the Poisson purchases drawn directly, purchases counted in [offset, offset + len).
+    fn window_purchases_mc(lambda: f64, mu: f64, offset: f64, len: f64, rng: &mut StdRng) -> f64 {
+        let life = Exp::new(mu).unwrap().sample(rng);
+        let gap = Exp::new(lambda).unwrap();
+        let stop = life.min(offset + len);
+        let (mut t, mut k) = (gap.sample(rng), 0.0);
+        while t <= stop {
+            if t >= offset {
+                k += 1.0;
+            }
+            t += gap.sample(rng);
+        }
+        k
+    }
+
+    #[test]
+    fn window_closed_forms_match_monte_carlo() {
+        let mut rng = StdRng::seed_from_u64(11);
+        let n = 200_000;
+        // (λ, μ, offset, len): weekly rates with a one-day offset and a 90-day window, a
+        // slow buyer who rarely leaves, a fast one who leaves fast, and no offset.
+        for (lambda, mu, offset, len) in [
+            (0.2, 0.2, 1.0 / 7.0, 90.0 / 7.0),
+            (0.05, 0.01, 1.0 / 7.0, 90.0 / 7.0),
+            (1.5, 0.8, 2.0, 3.0),
+            (0.7, 0.3, 0.0, 5.0),
+        ] {
+            let k: Vec<f64> = (0..n)
+                .map(|_| window_purchases_mc(lambda, mu, offset, len, &mut rng))
+                .collect();
+            let any = k.iter().filter(|&&k| k > 0.0).count() as f64 / n as f64;
+            let p = p_purchase_in_window(lambda, mu, offset, len);
+            let se = (p * (1.0 - p) / n as f64).sqrt();
+            assert!((any - p).abs() < 4.0 * se, "P(>=1) {any} vs {p} (se {se})");
+            let mean = k.iter().sum::<f64>() / n as f64;
+            let sd = (k.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n as f64).sqrt();
+            let want = expected_purchases_in_window(lambda, mu, offset, len);
+            let se = sd / (n as f64).sqrt();
+            assert!(
+                (mean - want).abs() < 4.0 * se,
+                "E[N] {mean} vs {want} (se {se})"
+            );
+        }
+        // Without dropout: λ · len purchases.
+        assert!((expected_purchases_in_window(0.3, 0.0, 1.0, 10.0) - 3.0).abs() < 1e-12);
+        assert!((expected_purchases_in_window(0.3, 1e-300, 1.0, 10.0) - 3.0).abs() < 1e-12);
+    }
+
+    fn experiment_population(n: usize) -> SimSpec {
+        SimSpec {
+            model: SimModel::ParetoNbd(ParetoNbd {
+                r: 2.0,
+                alpha: 10.0,
+                s: 4.0,
+                beta: 20.0,
+            }),
+            spend: Some(SpendParams {
+                p: 6.25,
+                q: 3.74,
+                gamma: 15.44,
+            }),
+            customers: n,
+            cohort_length: 4.0,
+            observation_end: 40.0,
+            seed: 21,
+            events: None,
+        }
+    }
+
+    #[test]
+    fn staggered_experiment_with_both_effects_matches_its_truth_per_arm() {
+        let n = 60_000;
+        let spec = experiment_population(n);
+        let mut sim = simulate(&spec).unwrap();
+        let before = sim.clone();
+        let exp = ExperimentSpec {
+            assign_at: 6.0,
+            // Days 42..=210 (weeks 6 to 30): a 90-day window from day 197 on ends after the
+            // observation end (day 280).
+            assign_span: 24.0,
+            assign_step: 1.0 / 7.0,
+            split: vec![50.0, 50.0],
+            dropout_factor: 0.5,
+            purchase_factor: 1.5,
+            window: 90.0 / 7.0,
+            window_offset: 1.0 / 7.0,
+        };
+        let e = apply_experiment(&mut sim, &spec, &exp).unwrap();
+        // Assignment days: on the grid, uniform over the 169 days of the span.
+        let mut per_day = vec![0usize; 169];
+        for (c, &a) in e.assigned_at.iter().enumerate() {
+            let k = (a - 6.0) * 7.0;
+            assert!((k - k.round()).abs() < 1e-9 && k > -0.5 && k < 168.5, "{a}");
+            per_day[k.round() as usize] += 1;
+            // Alive at one's own assignment, judged on the untreated draw.
+            assert_eq!(e.alive_at_assignment[c], before.death[c] > a);
+            // Complete: the window's last day is day 279 or earlier.
+            assert_eq!(e.window_complete[c], 7.0 * a + 1.0 + 90.0 <= 280.0 + 1e-6);
+        }
+        let expect = n as f64 / 169.0;
+        assert!(
+            per_day
+                .iter()
+                .all(|&m| (m as f64 - expect).abs() < 5.0 * expect.sqrt()),
+            "{per_day:?}"
+        );
+        let complete = e.window_complete.iter().filter(|c| **c).count();
+        assert!(complete > n / 2 && complete < n, "{complete}");
+        // The control's log is untouched; treated customers alive at assignment keep their
+        // purchases up to it.
+        let log = |s: &Simulated, c: usize| -> Vec<f64> {
+            (0..s.tx_customer.len())
+                .filter(|&r| s.tx_customer[r] as usize == c)
+                .map(|r| s.tx_time[r])
+                .collect()
+        };
+        for c in 0..200 {
+            let (old, new) = (log(&before, c), log(&sim, c));
+            if e.arm[c] == 0 || !e.alive_at_assignment[c] {
+                assert_eq!(old, new, "customer {c}");
+            } else {
+                let a = e.assigned_at[c];
+                let keep = |v: &[f64]| v.iter().copied().filter(|&t| t <= a).collect::<Vec<_>>();
+                assert_eq!(keep(&old), keep(&new), "customer {c}");
+            }
+            assert_eq!(new.len() as f64, sim.x[c] + 1.0);
+        }
+        // Per arm, over the complete windows: the realised retention and purchases in each
+        // customer's own window against the closed-form truth of that arm.
+        let mut count = vec![0.0; n];
+        for (&c, &t) in sim.tx_customer.iter().zip(&sim.tx_time) {
+            let a = e.assigned_at[c as usize] + exp.window_offset;
+            if t >= a && t < a + exp.window {
+                count[c as usize] += 1.0;
+            }
+        }
+        for arm in 0..2 {
+            let idx: Vec<usize> = (0..n)
+                .filter(|&c| e.arm[c] == arm && e.window_complete[c])
+                .collect();
+            let m = idx.len() as f64;
+            let (p, k) = if arm == 0 {
+                (&e.p_control, &e.purchases_control)
+            } else {
+                (&e.p_treated, &e.purchases_treated)
+            };
+            let retained = idx.iter().filter(|&&c| count[c] > 0.0).count() as f64 / m;
+            let want = idx.iter().map(|&c| p[c]).sum::<f64>() / m;
+            // Var of a Bernoulli(p_i) mean given the p_i: Σ p_i (1 − p_i) / m².
+            let se = idx.iter().map(|&c| p[c] * (1.0 - p[c])).sum::<f64>().sqrt() / m;
+            assert!(
+                (retained - want).abs() < 4.0 * se,
+                "arm {arm}: retained {retained} vs {want} (se {se})"
+            );
+            let mean = idx.iter().map(|&c| count[c]).sum::<f64>() / m;
+            let want = idx.iter().map(|&c| k[c]).sum::<f64>() / m;
+            let sd = (idx.iter().map(|&c| (count[c] - mean).powi(2)).sum::<f64>() / m).sqrt();
+            let se = sd / m.sqrt();
+            assert!(
+                (mean - want).abs() < 4.0 * se,
+                "arm {arm}: purchases {mean} vs {want} (se {se})"
+            );
+        }
+        // Both effects raise the truth; the summary averages the complete windows only.
+        let t = e.truth().unwrap();
+        assert_eq!(t.customers, complete);
+        assert!(t.uplift > 0.03 && t.purchase_uplift > 0.1, "{t:?}");
+        let all = e
+            .p_treated
+            .iter()
+            .zip(&e.p_control)
+            .map(|(a, b)| a - b)
+            .sum::<f64>()
+            / n as f64;
+        assert!((all - t.uplift).abs() > 1e-4, "{all} vs {t:?}");
+    }
+
+    #[test]
+    fn experiment_specs_are_checked() {
+        let spec = experiment_population(100);
+        let good = ExperimentSpec {
+            assign_at: 6.0,
+            assign_span: 0.0,
+            assign_step: 1.0 / 7.0,
+            split: vec![50.0, 50.0],
+            dropout_factor: 0.5,
+            purchase_factor: 1.0,
+            window: 90.0 / 7.0,
+            window_offset: 1.0 / 7.0,
+        };
+        let sim = simulate(&spec).unwrap();
+        assert!(apply_experiment(&mut sim.clone(), &spec, &good).is_ok());
+        for (bad, needle) in [
+            (
+                ExperimentSpec {
+                    assign_span: 34.0,
+                    ..good.clone()
+                },
+                "assignment times [6, 40]",
+            ),
+            (
+                ExperimentSpec {
+                    assign_span: -1.0,
+                    ..good.clone()
+                },
+                "span",
+            ),
+            (
+                ExperimentSpec {
+                    assign_span: 2.0,
+                    assign_step: 0.0,
+                    ..good.clone()
+                },
+                "step",
+            ),
+            (
+                ExperimentSpec {
+                    purchase_factor: 0.0,
+                    ..good.clone()
+                },
+                "purchase factor",
+            ),
+        ] {
+            let err = apply_experiment(&mut sim.clone(), &spec, &bad).unwrap_err();
+            assert!(err.0.contains(needle), "{err}");
+        }
+        // A window that ends after the observation end for everyone: no truth to average.
+        let late = ExperimentSpec {
+            assign_at: 35.0,
+            ..good
+        };
+        let e = apply_experiment(&mut sim.clone(), &spec, &late).unwrap();
+        assert!(e.truth().is_none());
+    }
 }
 
-/// A randomised retention experiment on simulated Pareto/NBD customers: every customer is
-/// assigned at time `assign_at` (time units from the cohort start, after the cohort window)
-/// to an arm with probabilities proportional to `split` (arm 0 is the control), and a
-/// treated customer still alive then has their dropout rate multiplied by
-/// `dropout_factor` from then on (0.7: 30% lower hazard). Lifetimes and purchases are
-/// memoryless, so the treated customers' remaining lifetime and purchases after `assign_at`
-/// are redrawn at the new rate; the control's are untouched. Assignment and redraws use
-/// their own random stream.
+/// A randomised retention experiment on simulated Pareto/NBD customers: each customer is
+/// assigned at a time `a_i` (time units from the cohort start, after the cohort window) to an
+/// arm with probabilities proportional to `split` (arm 0 is the control), and a treated
+/// customer still alive at `a_i` has their dropout rate multiplied by `dropout_factor` and
+/// their purchase rate by `purchase_factor` from then on (0.7 and 1.2: a 30% lower hazard and
+/// 20% more purchases while alive). Lifetimes and purchases are memoryless, so the treated
+/// customers' remaining lifetime and purchases after `a_i` are redrawn at the new rates; the
+/// control's are untouched. Assignment and redraws use their own random stream.
+///
+/// `a_i = assign_at` for everyone when `assign_span` is 0 (then the random stream is the one
+/// of a single assignment day, draw for draw); otherwise `a_i = assign_at + k · assign_step`
+/// with `k` uniform in `0..=round(assign_span / assign_step)` (staggered assignment on a
+/// grid of days).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ExperimentSpec {
-    /// Assignment time (time units from the cohort start).
+    /// First assignment time (time units from the cohort start).
     pub assign_at: f64,
+    /// Assignment times spread over `[assign_at, assign_at + assign_span]` (0: one time).
+    #[serde(default)]
+    pub assign_span: f64,
+    /// Spacing of the assignment times within the span (one day, in time units); only read
+    /// when `assign_span > 0`.
+    #[serde(default)]
+    pub assign_step: f64,
     /// Arm shares; arm 0 is the control.
     pub split: Vec<f64>,
-    /// Multiplier of the treated customers' dropout rate after assignment.
+    /// Multiplier of the treated customers' dropout rate μ after assignment.
     pub dropout_factor: f64,
-    /// Retention window for the truth: purchases in [assign_at + window_offset,
-    /// assign_at + window_offset + window) count (time units).
+    /// Multiplier of the treated customers' purchase rate λ after assignment (1: none).
+    #[serde(default = "unit_factor")]
+    pub purchase_factor: f64,
+    /// Retention window for the truth: purchases in [a_i + window_offset,
+    /// a_i + window_offset + window) count (time units).
     pub window: f64,
     /// Start of the retention window after assignment (one day, in time units: the
     /// outcome window `(assigned_at, assigned_at + window]` in days starts the day after).
     pub window_offset: f64,
 }
 
-/// The realised experiment and its truth.
+fn unit_factor() -> f64 {
+    1.0
+}
+
+/// The realised experiment and its truth, per customer.
+///
+/// The truth is conditional on each customer's latent rates (λ, μ) and on whether they were
+/// alive at their assignment time: `p_*` and `purchases_*` are what the customer's window
+/// would hold in expectation without and with treatment, whatever arm they were drawn into.
 #[derive(Debug, Clone, Default)]
 pub struct Experiment {
     /// Arm per customer.
     pub arm: Vec<usize>,
-    /// Whether the customer was alive at assignment.
+    /// Assignment time per customer (time units from the cohort start).
+    pub assigned_at: Vec<f64>,
+    /// Whether the customer was alive at their assignment.
     pub alive_at_assignment: Vec<bool>,
+    /// Whether the customer's retention window ends by the observation end (an analysis
+    /// of the simulated log can only use these customers).
+    pub window_complete: Vec<bool>,
     /// P(at least one purchase in the window) per customer without treatment, given
     /// their latent rates and their state at assignment.
     pub p_control: Vec<f64>,
     /// The same with treatment.
     pub p_treated: Vec<f64>,
+    /// Expected purchases in the window per customer without treatment, given their latent
+    /// rates and their state at assignment.
+    pub purchases_control: Vec<f64>,
+    /// The same with treatment.
+    pub purchases_treated: Vec<f64>,
+}
+
+/// Means of an experiment's truth over the customers whose window is complete.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct ExperimentTruth {
+    /// Customers averaged over (complete window).
+    pub customers: usize,
+    /// Mean P(≥ 1 purchase in the window) without treatment.
+    pub retention_control: f64,
+    /// Mean P(≥ 1 purchase in the window) with treatment.
+    pub retention_treated: f64,
+    /// Mean of `p_treated − p_control`: the true absolute retention uplift.
+    pub uplift: f64,
+    /// Mean expected purchases in the window without treatment.
+    pub purchases_control: f64,
+    /// Mean expected purchases in the window with treatment.
+    pub purchases_treated: f64,
+    /// Their difference: the true effect on purchases per customer in the window.
+    pub purchase_uplift: f64,
 }
 
 impl Experiment {
-    /// Mean of `p_treated − p_control` over all customers: the true retention uplift.
-    pub fn true_uplift(&self) -> f64 {
-        let n = self.p_control.len().max(1) as f64;
-        self.p_treated
-            .iter()
-            .zip(&self.p_control)
-            .map(|(t, c)| t - c)
-            .sum::<f64>()
-            / n
+    /// The truth averaged over the customers whose window is complete (what an analysis
+    /// of the simulated log sees); `None` when no window is complete.
+    pub fn truth(&self) -> Option<ExperimentTruth> {
+        let keep: Vec<usize> = (0..self.p_control.len())
+            .filter(|&i| self.window_complete[i])
+            .collect();
+        if keep.is_empty() {
+            return None;
+        }
+        let n = keep.len() as f64;
+        let mean = |v: &[f64]| keep.iter().map(|&i| v[i]).sum::<f64>() / n;
+        let diff = |t: &[f64], c: &[f64]| keep.iter().map(|&i| t[i] - c[i]).sum::<f64>() / n;
+        Some(ExperimentTruth {
+            customers: keep.len(),
+            retention_control: mean(&self.p_control),
+            retention_treated: mean(&self.p_treated),
+            uplift: diff(&self.p_treated, &self.p_control),
+            purchases_control: mean(&self.purchases_control),
+            purchases_treated: mean(&self.purchases_treated),
+            purchase_uplift: diff(&self.purchases_treated, &self.purchases_control),
+        })
     }
 }
 
@@ -806,9 +1106,22 @@ impl Experiment {
 const EXPERIMENT_STREAM: u64 = 0x2545_F491_4F6C_DD1D;
 
 /// P(≥ 1 purchase in [offset, offset + len) after now | alive now) for purchase rate λ
-/// and dropout rate μ: alive at the window start, then a purchase before death.
-fn p_purchase_in_window(lambda: f64, mu: f64, offset: f64, len: f64) -> f64 {
-    (-mu * offset).exp() * lambda / (lambda + mu) * (1.0 - (-(lambda + mu) * len).exp())
+/// and dropout rate μ: alive at the window start, then a purchase before death (the first of
+/// two competing exponential clocks, λ and μ, rings within `len` and it is λ's).
+pub fn p_purchase_in_window(lambda: f64, mu: f64, offset: f64, len: f64) -> f64 {
+    (-mu * offset).exp() * lambda / (lambda + mu) * -(-(lambda + mu) * len).exp_m1()
+}
+
+/// E[purchases in [offset, offset + len) after now | alive now] for purchase rate λ and
+/// dropout rate μ: `λ ∫ P(alive at s) ds` over the window, `e^{−μ·offset} · λ ·
+/// (1 − e^{−μ·len}) / μ` (`λ · len` as μ → 0).
+pub fn expected_purchases_in_window(lambda: f64, mu: f64, offset: f64, len: f64) -> f64 {
+    let exposure = if mu > 0.0 {
+        -(-mu * len).exp_m1() / mu
+    } else {
+        len
+    };
+    (-mu * offset).exp() * lambda * exposure
 }
 
 /// Applies an experiment to a Pareto/NBD simulation (see [`ExperimentSpec`]).
@@ -824,10 +1137,24 @@ pub fn apply_experiment(
                 .into(),
         ));
     }
-    if !(exp.assign_at >= spec.cohort_length && exp.assign_at < spec.observation_end) {
+    if !(exp.assign_span.is_finite() && exp.assign_span >= 0.0) {
         return Err(SimError(format!(
-            "the assignment time {} must be within [cohort length {}, observation end {})",
-            exp.assign_at, spec.cohort_length, spec.observation_end
+            "the assignment span must be non-negative and finite, got {}",
+            exp.assign_span
+        )));
+    }
+    if exp.assign_span > 0.0 && !(exp.assign_step.is_finite() && exp.assign_step > 0.0) {
+        return Err(SimError(format!(
+            "a staggered assignment needs a positive step between assignment times, got {}",
+            exp.assign_step
+        )));
+    }
+    let last_assign = exp.assign_at + exp.assign_span;
+    if !(exp.assign_at >= spec.cohort_length && last_assign < spec.observation_end) {
+        return Err(SimError(format!(
+            "the assignment times [{}, {}] must be within [cohort length {}, observation end \
+             {})",
+            exp.assign_at, last_assign, spec.cohort_length, spec.observation_end
         )));
     }
     if exp.split.len() < 2 || exp.split.iter().any(|s| !(s.is_finite() && *s > 0.0)) {
@@ -837,6 +1164,9 @@ pub fn apply_experiment(
     }
     if !(exp.dropout_factor.is_finite() && exp.dropout_factor > 0.0) {
         return Err(SimError("the dropout factor must be positive".into()));
+    }
+    if !(exp.purchase_factor.is_finite() && exp.purchase_factor > 0.0) {
+        return Err(SimError("the purchase factor must be positive".into()));
     }
     let mut rng = StdRng::seed_from_u64(spec.seed ^ EXPERIMENT_STREAM);
     let total: f64 = exp.split.iter().sum();
@@ -848,9 +1178,17 @@ pub fn apply_experiment(
             Some(*acc)
         })
         .collect();
+    // Staggered: assignment times on the grid assign_at + k · step, k in 0..=steps.
+    let steps = if exp.assign_span > 0.0 {
+        (exp.assign_span / exp.assign_step).round() as u64
+    } else {
+        0
+    };
     let n = sim.lambda.len();
-    let a = exp.assign_at;
     let end = spec.observation_end;
+    // A window ending exactly at the observation end is complete; the tolerance absorbs
+    // the rounding of day counts divided by the days per time unit.
+    let complete_by = end + 1e-9 * end.abs().max(1.0);
     let value = spec.spend.map(|s| Ok::<_, SimError>(s.p)).transpose()?;
     let mut out = Experiment::default();
     let (mut tc, mut tt, mut ta) = (Vec::new(), Vec::new(), Vec::new());
@@ -861,19 +1199,29 @@ pub fn apply_experiment(
             .iter()
             .position(|&x| u < x)
             .unwrap_or(exp.split.len() - 1);
+        // Drawn only when staggered, so a single assignment time keeps the stream of old.
+        let a = if steps > 0 {
+            exp.assign_at + rng.random_range(0..=steps) as f64 * exp.assign_step
+        } else {
+            exp.assign_at
+        };
         let alive = sim.death[c] > a;
         let (lambda, mu) = (sim.lambda[c], sim.dropout[c]);
-        let p = |m: f64| {
-            if alive {
-                p_purchase_in_window(lambda, m, exp.window_offset, exp.window)
-            } else {
-                0.0
-            }
-        };
+        let (lambda_t, mu_t) = (lambda * exp.purchase_factor, mu * exp.dropout_factor);
+        let (o, w) = (exp.window_offset, exp.window);
+        let if_alive = |v: f64| if alive { v } else { 0.0 };
         out.arm.push(arm);
+        out.assigned_at.push(a);
         out.alive_at_assignment.push(alive);
-        out.p_control.push(p(mu));
-        out.p_treated.push(p(mu * exp.dropout_factor));
+        out.window_complete.push(a + o + w <= complete_by);
+        out.p_control
+            .push(if_alive(p_purchase_in_window(lambda, mu, o, w)));
+        out.p_treated
+            .push(if_alive(p_purchase_in_window(lambda_t, mu_t, o, w)));
+        out.purchases_control
+            .push(if_alive(expected_purchases_in_window(lambda, mu, o, w)));
+        out.purchases_treated
+            .push(if_alive(expected_purchases_in_window(lambda_t, mu_t, o, w)));
         let redraw = arm != 0 && alive;
         let first_row = row;
         while row < sim.tx_customer.len() && sim.tx_customer[row] as usize == c {
@@ -886,7 +1234,7 @@ pub fn apply_experiment(
         }
         if redraw {
             let removed = (first_row..row).filter(|&r| sim.tx_time[r] > a).count() as f64;
-            let life = Exp::new(mu * exp.dropout_factor)
+            let life = Exp::new(mu_t)
                 .map_err(|e| SimError(e.to_string()))?
                 .sample(&mut rng);
             sim.death[c] = if a + life <= end {
@@ -895,7 +1243,7 @@ pub fn apply_experiment(
                 f64::INFINITY
             };
             let stop = (a + life).min(end);
-            let gap = Exp::new(lambda).map_err(|e| SimError(e.to_string()))?;
+            let gap = Exp::new(lambda_t).map_err(|e| SimError(e.to_string()))?;
             let spend = match value {
                 Some(p) => Some(gamma_rate(p, sim.nu[c])?),
                 None => None,
