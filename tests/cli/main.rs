@@ -14,4 +14,5 @@ mod main_job;
 mod report;
 mod report_uplift;
 mod uplift;
+mod uplift_coverage;
 mod usage;

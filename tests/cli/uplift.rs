@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::support::{clvr, scratch};
+use crate::support::{Csv, clvr, scratch};
 
 fn s(p: &Path) -> String {
     p.display().to_string()
@@ -126,6 +126,96 @@ fn known_effect_is_recovered_with_cuped_and_segments() {
     // The text report.
     assert!(run.stderr.contains("srm        ok"), "{}", run.stderr);
     assert!(run.stderr.contains("treatment"), "{}", run.stderr);
+}
+
+#[test]
+fn staggered_assignment_uses_each_customers_own_day() {
+    let dir = scratch("uplift-staggered");
+    // Assignment days from week 6 (1997-02-12) over 4 weeks; the purchase effect alone.
+    let (tx, asg, sim) = simulate(
+        &dir,
+        4,
+        3000,
+        &["--assign-span", "4", "--purchase-effect", "1.5"],
+    );
+    let e = &sim["experiment"];
+    assert_eq!(e["assigned_at"], "1997-02-12", "{e}");
+    assert_eq!(e["assigned_until"], "1997-03-12", "{e}");
+    assert_eq!(e["assign_span_days"], 28);
+    assert_eq!(e["treatment_effect_on_purchases"], 1.5);
+    // Every window ends by the data end (1997-10-07): the truth is over everyone, and the
+    // purchase rate alone changes purchases more than retention.
+    assert_eq!(e["complete_window"], 3000);
+    assert_eq!(e["excluded_incomplete_window"], 0);
+    assert!(
+        e["truth_over"].as_str().unwrap().starts_with("all 3000"),
+        "{e}"
+    );
+    let (du, dp) = (
+        e["true_uplift"].as_f64().unwrap(),
+        e["true_purchase_uplift"].as_f64().unwrap(),
+    );
+    assert!(du > 0.0 && dp > du, "{e}");
+    let a = Csv::read(&asg);
+    let mut days: Vec<&str> = a.column("assigned_at");
+    days.sort_unstable();
+    days.dedup();
+    assert_eq!(days.len(), 29, "{days:?}");
+    assert_eq!((days[0], days[28]), ("1997-02-12", "1997-03-12"));
+    // segment: 2+ purchases up to the customer's own assignment day (ISO dates compare as
+    // text).
+    let t = Csv::read(&tx);
+    let own: std::collections::HashMap<&str, &str> = a
+        .column("customer_id")
+        .into_iter()
+        .zip(a.column("assigned_at"))
+        .collect();
+    let mut before: std::collections::HashMap<&str, usize> = Default::default();
+    for (c, d) in t.column("customer_id").into_iter().zip(t.column("date")) {
+        if d <= own[c] {
+            *before.entry(c).or_default() += 1;
+        }
+    }
+    for (c, seg) in a.column("customer_id").into_iter().zip(a.column("segment")) {
+        let want = if before.get(c).copied().unwrap_or(0) >= 2 {
+            "repeat"
+        } else {
+            "one_time"
+        };
+        assert_eq!(seg, want, "{c}");
+    }
+    // Assignment past the observation end, or no complete window at all: exit 2 with the fix.
+    for (extra, needle) in [
+        (
+            &["--assign-at", "6", "--assign-span", "40"][..],
+            "the assignment times [6, 46] must be within",
+        ),
+        (
+            &["--assign-at", "38"][..],
+            "no customer's 90-day outcome window ends by the data end 1997-10-07",
+        ),
+    ] {
+        let (t, a) = (s(&dir.join("bad-tx.csv")), s(&dir.join("bad-a.csv")));
+        let mut args = vec![
+            "simulate",
+            "--model",
+            "paretonbd",
+            "--cohort-length",
+            "4",
+            "--observation-length",
+            "40",
+            "--customers",
+            "100",
+            "-o",
+            &t,
+            "--experiment",
+            &a,
+        ];
+        args.extend_from_slice(extra);
+        let run = clvr(&args).expect_code(2);
+        assert!(run.stderr.contains(needle), "{}", run.stderr);
+        assert!(!dir.join("bad-tx.csv").exists());
+    }
 }
 
 #[test]
