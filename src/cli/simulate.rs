@@ -142,8 +142,9 @@ pub struct SimulateArgs {
     /// With --experiment: staggered assignment. Each customer's assignment day is uniform
     /// over the days from --assign-at to --assign-at + this (time units, rounded to whole
     /// days), and treatment starts on their own day. Customers whose window would end after
-    /// the data end are left out of the truth (as `clvr uplift` leaves them out); the report
-    /// counts them. 0: everyone on one day.
+    /// the data end (the report's data_end, the last fully observed day) are left out of the
+    /// truth, as `clvr uplift --data-end` leaves them out; the report counts them. 0: everyone
+    /// on one day.
     #[arg(
         long,
         value_name = "UNITS",
