@@ -86,9 +86,9 @@ pub struct HoldoutStats {
 #[derive(Debug, Clone)]
 pub struct CustomerSummary {
     /// One row per customer, sorted by `customer_id`. Columns: `customer_id`, `frequency`,
-    /// `recency`, `T`, [`monetary_value`], `n_transactions`, [`total_spend`],
+    /// `recency`, `T`, `monetary_value`*, `n_transactions`, `total_spend`*,
     /// `first_purchase`, `last_purchase`, and with a split `frequency_holdout`,
-    /// [`monetary_value_holdout`], `duration_holdout` (bracketed: only with amounts).
+    /// `monetary_value_holdout`*, `duration_holdout` (*: only with amounts).
     pub df: DataFrame,
     /// Counts for the run report.
     pub stats: SummaryStats,

@@ -442,7 +442,7 @@ impl GammaGamma {
         }
     }
 
-    /// E[Z] = p γ / (q − 1): the population mean transaction value (currency units), the
+    /// `E[Z] = p γ / (q − 1)`: the population mean transaction value (currency units), the
     /// mean of p/ν under ν ~ Gamma(q, γ) (FH 2013; the prior mean in eq. 5).
     /// `None` when q <= 1, where the mean is infinite (heavy-tailed spend), or when the
     /// parameters are invalid.

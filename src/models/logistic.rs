@@ -158,7 +158,8 @@ impl LogisticOptions {
 pub enum SolverKind {
     /// linfa-logistic 0.8.1 (argmin L-BFGS + More–Thuente).
     LinfaLbfgs,
-    /// Damped Newton with Cholesky solves (class-weighted fits only).
+    /// Damped Newton with Cholesky solves (class-weighted fits, and large problems under
+    /// [`Solver::Auto`]).
     NewtonCholesky,
 }
 
@@ -166,7 +167,7 @@ impl fmt::Display for SolverKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             SolverKind::LinfaLbfgs => "linfa-logistic L-BFGS",
-            SolverKind::NewtonCholesky => "Newton-Cholesky (weighted)",
+            SolverKind::NewtonCholesky => "Newton-Cholesky",
         })
     }
 }
@@ -1595,8 +1596,9 @@ mod tests {
             let dt = t.elapsed().as_secs_f64();
             let cpu = thread_cpu_seconds() - cpu0;
             println!(
-                "{label:<44} wall {dt:7.3} s  cpu(this thread) {cpu:7.3} s  grad/n {:.2e} \
-                 converged {} iters {:?}",
+                "{label:<44} {:<24} wall {dt:7.3} s  cpu(this thread) {cpu:7.3} s  \
+                 grad/n {:.2e} converged {} iters {:?}",
+                m.convergence.solver.to_string(),
                 m.convergence.scaled_gradient_norm,
                 m.convergence.converged,
                 m.convergence.iterations
@@ -1606,7 +1608,7 @@ mod tests {
         if std::env::var("BENCH_ITERS").is_ok() {
             for k in [1u64, 2, 4, 8, 16, 32, 64] {
                 run(
-                    &format!("linfa, max_iterations {k}"),
+                    &format!("max_iterations {k}"),
                     &x,
                     &LogisticOptions {
                         max_iterations: k,
@@ -1621,12 +1623,12 @@ mod tests {
             warm_start_rows: 0,
             ..base.clone()
         };
-        run("linfa as is (zero start), col-major", &x, &plain);
+        run("zero start, col-major", &x, &plain);
         let xc = x.as_standard_layout().to_owned();
-        run("linfa as is, row-major input (incl. copy)", &xc, &plain);
+        run("zero start, row-major input (incl. copy)", &xc, &plain);
         drop(xc);
         run(
-            "linfa + base-rate start",
+            "base-rate start",
             &x,
             &LogisticOptions {
                 warm_start_rows: 0,
@@ -1635,11 +1637,7 @@ mod tests {
         );
         let mut dt_default = f64::INFINITY;
         for rep in 0..3 {
-            let (dt, m) = run(
-                &format!("linfa default (+50k warm start) #{rep}"),
-                &x,
-                &base,
-            );
+            let (dt, m) = run(&format!("default (+50k warm start) #{rep}"), &x, &base);
             dt_default = dt_default.min(dt);
             if rep == 0 {
                 let err = max_abs_diff(&m.coefficients, &truth);
@@ -1648,7 +1646,7 @@ mod tests {
         }
         for rows in [20_000, 100_000] {
             run(
-                &format!("linfa + {rows} warm start"),
+                &format!("{rows} warm start"),
                 &x,
                 &LogisticOptions {
                     warm_start_rows: rows,
@@ -1658,7 +1656,7 @@ mod tests {
         }
         for tol in [1e-4, 1e-8] {
             run(
-                &format!("linfa default, tol {tol:e}"),
+                &format!("default, tol {tol:e}"),
                 &x,
                 &LogisticOptions {
                     tol,
@@ -1666,7 +1664,7 @@ mod tests {
                 },
             );
             run(
-                &format!("linfa as is, tol {tol:e}"),
+                &format!("zero start, tol {tol:e}"),
                 &x,
                 &LogisticOptions {
                     tol,

@@ -268,7 +268,7 @@ fn expected_alive_rate_window(rate: f64, b: f64, s: f64, h: f64) -> f64 {
 /// The Pareto/NBD log-likelihood over compressed patterns, with its gradient. The
 /// death-time integral and its derivatives are evaluated once per distinct (x, t_x) and
 /// (x, T) pair, not once per pattern. The derivatives of ₂F₁ in its parameters come from
-/// differentiating its series term by term (see [`ln_f_with_grad`]).
+/// differentiating its series term by term (see `ln_f_with_grad`).
 pub struct ParetoNbdLikelihood<'a> {
     data: &'a RfmPatterns,
     /// Distinct (x index, t_x index) pairs and each pattern's index into them.
@@ -438,7 +438,7 @@ impl ParetoNbd {
     ///
     /// which is the definition ∫_0^∞ e^(−δt) E[λ · 1{alive at T+t} | x, t_x, T] dt taken
     /// directly: given alive at T the posteriors are λ ~ Gamma(r+x, α+T) and μ ~ Gamma(s, β+T),
-    /// independent, so DERT = P(alive) · E[λ] · E[1/(δ+μ)], and E[1/(δ+μ)] = ∫_0^∞ e^(−δt)
+    /// independent, so DERT = P(alive) · `E[λ]` · `E[1/(δ+μ)]`, and E[1/(δ+μ)] = ∫_0^∞ e^(−δt)
     /// ((β+T)/(β+T+t))^s dt = (β+T) G(1−s, δ(β+T)). All factors are taken in log space
     /// (through [`super::special::ln_upper_gamma_scaled`] and the likelihood's two parts), so
     /// large x or small δ cannot overflow, and nothing cancels.

@@ -4,7 +4,7 @@
 //!
 //! `CLV = Σ_{k=1..K} (E[Y(k s)] − E[Y((k−1) s)]) × E[spend] × margin / (1 + d)^k`
 //!
-//! with E[Y(t)] the purchase model's conditional expected purchases in (T, T + t], E[spend]
+//! with E[Y(t)] the purchase model's conditional expected purchases in (T, T + t], `E[spend]`
 //! the spend model's conditional expected average spend, d the discount rate per step. With
 //! weeks, monthly steps of 4.345 weeks, 12 steps, d = 1% and margin 1 this is exactly the
 //! CLV of the `lifetimes` package (`customer_lifetime_value`).
