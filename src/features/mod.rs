@@ -13,8 +13,8 @@ mod time;
 mod proptests;
 
 pub use summary::{
-    CustomerSummary, HoldoutStats, RepeatsByDay, SummaryOptions, SummaryStats, build_summary,
-    build_summary_with_repeats,
+    CustomerSummary, HoldoutStats, RepeatsByDay, RfmAt, SummaryOptions, SummaryStats,
+    build_summary, build_summary_with_repeats, rfm_as_of,
 };
 pub use time::{MergePeriod, TimeUnit};
 

@@ -204,17 +204,7 @@ fn build(
     // 3. One pass per customer: merge rows of a period into one transaction. Customers are
     //    independent, so they are summarised in parallel; each customer's sums still run in
     //    row order, so the result does not depend on the number of threads.
-    let period_of = |day: i32| -> i64 {
-        match opts.merge_period {
-            MergePeriod::Day => i64::from(day),
-            // The day number of the week's Monday (day 4 = 1970-01-05 was a Monday).
-            MergePeriod::Week => i64::from(day - (day + 3).rem_euclid(7)),
-            MergePeriod::Month => {
-                let d = date_of_day(day);
-                i64::from(d.year()) * 12 + i64::from(d.month0())
-            }
-        }
-    };
+    let period_of = |day: i32| -> i64 { period_index(opts.merge_period, day) };
     let summarise = |c: usize| -> Acc {
         let mut buf = Vec::new();
         let rows = sorted_by_day(&order[start[c]..start[c + 1]], days, &mut buf);
@@ -392,6 +382,117 @@ fn build(
         holdout,
     };
     Ok((CustomerSummary { df, stats }, repeats))
+}
+
+/// The merge period a day falls in, as a number (equal numbers: the same period).
+fn period_index(merge: MergePeriod, day: i32) -> i64 {
+    match merge {
+        MergePeriod::Day => i64::from(day),
+        // The day number of the week's Monday (day 4 = 1970-01-05 was a Monday).
+        MergePeriod::Week => i64::from(day - (day + 3).rem_euclid(7)),
+        MergePeriod::Month => {
+            let d = date_of_day(day);
+            i64::from(d.year()) * 12 + i64::from(d.month0())
+        }
+    }
+}
+
+/// One customer's summary row as of a day: the `frequency`, `recency`, `T` and
+/// `monetary_value` that [`build_summary`] gives the customer when the log is cut at that day
+/// and the observation ends on it (what `clvr predict --as-of` scores).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RfmAt {
+    /// Repeat transactions.
+    pub frequency: f64,
+    /// Time from the first to the last transaction, in the time unit.
+    pub recency: f64,
+    /// Time from the first transaction to the day, in the time unit.
+    pub t: f64,
+    /// Mean value of the repeat transactions (0 without repeats or without amounts).
+    pub monetary: f64,
+}
+
+/// Per customer and per day, the customer's summary row as of that day, each customer at
+/// its own days: `ends[k][i]` is the last day (inclusive) of the k-th query for `ids[i]`,
+/// and the answer `[k][i]` is `None` when the customer has no purchase up to it (no row in
+/// the summary). The log is grouped once for all queries; every answer equals the row of
+/// [`build_summary`] on the log cut at that day (`observation_end` the day, no calibration
+/// split, same time unit and merge period).
+pub fn rfm_as_of(
+    tx: &Transactions,
+    time_unit: TimeUnit,
+    merge_period: MergePeriod,
+    ids: &[&str],
+    ends: &[&[i32]],
+) -> Result<Vec<Vec<Option<RfmAt>>>, FeatureError> {
+    if let Some(e) = ends.iter().find(|e| e.len() != ids.len()) {
+        return Err(FeatureError::Invalid(format!(
+            "{} query days for {} customers",
+            e.len(),
+            ids.len()
+        )));
+    }
+    let unit = time_unit.days();
+    let frame = tx.frame();
+    let id_col = frame.column(Transactions::CUSTOMER)?.str()?;
+    let days_ca = frame
+        .column(Transactions::DATE)?
+        .date()?
+        .physical()
+        .rechunk();
+    let days = days_ca.cont_slice()?;
+    let amounts_ca = match frame.column(Transactions::AMOUNT) {
+        Ok(c) => Some(c.f64()?.rechunk()),
+        Err(_) => None,
+    };
+    let amounts = amounts_ca.as_ref().map(|a| a.cont_slice()).transpose()?;
+    let dense = super::group::dense_ids(id_col);
+    let (start, order) = super::group::group_rows(dense.names.len(), &dense.of_row);
+    let period_of = |day: i32| -> i64 { period_index(merge_period, day) };
+    let answers: Vec<Vec<Option<RfmAt>>> = ids
+        .par_iter()
+        .enumerate()
+        .with_min_len(1024)
+        .map_init(Vec::new, |buf, (i, id)| {
+            let Some(c) = dense.get(id) else {
+                return vec![None; ends.len()];
+            };
+            let c = c as usize;
+            let rows = sorted_by_day(&order[start[c]..start[c + 1]], days, buf);
+            ends.iter()
+                .map(|e| {
+                    let end = e[i];
+                    let (mut n, mut first, mut last, mut repeat_sum) = (0i64, 0i32, 0i32, 0.0);
+                    for_each_transaction(rows, days, amounts, end, &period_of, |t| {
+                        if t.after_period_end || !t.is_purchase {
+                            return;
+                        }
+                        if n == 0 {
+                            first = t.day;
+                        } else {
+                            repeat_sum += t.value;
+                        }
+                        last = t.day;
+                        n += 1;
+                    });
+                    (n > 0).then(|| RfmAt {
+                        frequency: (n - 1) as f64,
+                        recency: f64::from(last - first) / unit,
+                        t: f64::from(end - first) / unit,
+                        monetary: if n > 1 {
+                            repeat_sum / (n - 1) as f64
+                        } else {
+                            0.0
+                        },
+                    })
+                })
+                .collect()
+        })
+        .collect();
+    // Transposed: one vector per query.
+    Ok((0..ends.len())
+        .map(|k| answers.iter().map(|a| a[k]).collect())
+        .collect())
 }
 
 /// One transaction: the rows of one customer in one merge period (and on one side of the
@@ -600,6 +701,72 @@ mod tests {
                 .get(i)
                 .unwrap(),
         )
+    }
+
+    /// Every customer at its own day, for every merge period and with returns netted:
+    /// exactly the row `build_summary` gives on the log cut at that day.
+    #[test]
+    fn rfm_as_of_equals_the_summary_of_the_log_cut_at_each_day() {
+        use rand::rngs::StdRng;
+        use rand::{RngExt, SeedableRng};
+        let mut rng = StdRng::seed_from_u64(11);
+        let (mut ids, mut days, mut amounts) = (Vec::new(), Vec::new(), Vec::new());
+        let base = d(2021, 1, 1);
+        for _ in 0..3_000 {
+            ids.push(format!("c{}", rng.random_range(0..200)));
+            days.push(base + rng.random_range(0..400));
+            // Some returns (negative), netted within their period.
+            amounts.push(if rng.random::<f64>() < 0.1 {
+                -5.0
+            } else {
+                f64::from(rng.random_range(1..100))
+            });
+        }
+        let tx = Transactions::from_columns(&ids, days, Some(amounts)).unwrap();
+        let names: Vec<String> = (0..220).map(|i| format!("c{i}")).collect(); // 20 unknown
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        // Two query days per customer, from four distinct days.
+        let choices = [base + 30, base + 150, base + 151, base + 399];
+        let e1: Vec<i32> = (0..names.len()).map(|i| choices[i % 4]).collect();
+        let e2: Vec<i32> = (0..names.len()).map(|i| choices[(i / 4) % 4]).collect();
+        for merge in [MergePeriod::Day, MergePeriod::Week, MergePeriod::Month] {
+            let got = rfm_as_of(&tx, TimeUnit::Week, merge, &refs, &[&e1, &e2]).unwrap();
+            assert_eq!(got.len(), 2);
+            let mut found = 0;
+            for &end in &choices {
+                let (cut, _) = tx.clone().up_to(end).unwrap();
+                let s = build_summary(
+                    &cut,
+                    &SummaryOptions {
+                        time_unit: TimeUnit::Week,
+                        merge_period: merge,
+                        calibration_end: None,
+                        observation_end: Some(date_of_day(end)),
+                    },
+                )
+                .unwrap();
+                let present = s.customer_ids().unwrap();
+                for (k, ends) in [&e1, &e2].iter().enumerate() {
+                    for (i, id) in names.iter().enumerate().filter(|(i, _)| ends[*i] == end) {
+                        let have = got[k][i];
+                        if present.contains(id) {
+                            let (x, r, t, m) = row(&s, id);
+                            let want = RfmAt {
+                                frequency: x as f64,
+                                recency: r,
+                                t,
+                                monetary: m,
+                            };
+                            assert_eq!(have, Some(want), "{id} at {end} ({merge:?})");
+                            found += 1;
+                        } else {
+                            assert_eq!(have, None, "{id} at {end} ({merge:?})");
+                        }
+                    }
+                }
+            }
+            assert!(found > 300, "{found}");
+        }
     }
 
     #[test]

@@ -24,7 +24,9 @@ use crate::features::TimeUnit;
 use crate::models::PurchaseModel;
 use crate::models::patterns::FastHash;
 
-pub use predict::{ChurnStats, ScoreStats, Scores, TopCustomer, predict};
+pub use predict::{
+    ChurnStats, ScoreStats, Scores, TopCustomer, clv_of_rfm, expected_spend, predict,
+};
 
 /// Months in weeks as the `lifetimes` package counts them (its `freq="W"` factor).
 pub const WEEKS_PER_MONTH: f64 = 4.345;

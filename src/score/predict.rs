@@ -15,6 +15,7 @@ use super::{ClvSettings, score_patterns};
 use crate::artifact::ModelFile;
 use crate::data::day_of_date;
 use crate::features::{CustomerSummary, FeatureError};
+use crate::models::gamma_gamma::GammaGamma;
 use crate::train::{purchase_model_of, spend_model_of};
 
 /// Run-level facts of a scoring run.
@@ -162,6 +163,66 @@ fn coded_strings(name: &str, names: &[&str], codes: Vec<u32>) -> Result<Column, 
     Ok(dictionary.take(&codes)?.into_column())
 }
 
+/// Expected average spend per customer, as `predict` computes it: the spend model's
+/// conditional expectation for customers with repeat purchases (`x > 0`) and a positive
+/// `monetary_value` `m`, the population mean spend for everyone else. Also says, per
+/// customer, whether the value is individual.
+pub fn expected_spend(
+    file: &ModelFile,
+    gg: &GammaGamma,
+    x: &[f64],
+    m: &[f64],
+) -> Result<(Vec<f64>, Vec<bool>), FeatureError> {
+    let pop = gg.population_mean_spend().ok_or_else(|| {
+        FeatureError::Invalid(format!(
+            "{}: the spend model has q <= 1 (infinite mean spend), so customers without \
+             repeat purchases have no expected spend; retrain with more repeat buyers",
+            file.id()
+        ))
+    })?;
+    let individual: Vec<bool> = x.iter().zip(m).map(|(&x, &m)| x > 0.0 && m > 0.0).collect();
+    let spend: Vec<f64> = (0..x.len())
+        .into_par_iter()
+        .map(|i| {
+            if individual[i] {
+                gg.conditional_expected_average_spend(x[i], m[i])
+                    .map_err(|e| FeatureError::Invalid(format!("customer row {}: {e}", i + 1)))
+            } else {
+                Ok(pop)
+            }
+        })
+        .collect::<Result<_, _>>()?;
+    Ok((spend, individual))
+}
+
+/// CLV per customer from plain RFM columns (frequency `x`, recency `t_x`, `T`, and
+/// `monetary_value` `m`, in the model's time unit), exactly as `predict` computes the `clv`
+/// column: discounted expected purchases over the horizon (once per distinct pattern) ×
+/// expected spend × margin. An error when the model file has no spend model.
+pub fn clv_of_rfm(
+    file: &ModelFile,
+    x: &[f64],
+    t_x: &[f64],
+    t: &[f64],
+    m: &[f64],
+    clv: &ClvSettings,
+) -> Result<Vec<f64>, FeatureError> {
+    let gg = spend_model_of(file).ok_or_else(|| {
+        FeatureError::Invalid(format!(
+            "{} has no spend model (it was trained without amounts): no CLV",
+            file.id()
+        ))
+    })?;
+    let model = purchase_model_of(file).map_err(FeatureError::Invalid)?;
+    let scores = score_patterns(model.as_ref(), x, t_x, t, clv);
+    let (spend, _) = expected_spend(file, &gg, x, m)?;
+    Ok(scores
+        .iter()
+        .zip(&spend)
+        .map(|(s, sp)| s.discounted_purchases * sp * clv.margin)
+        .collect())
+}
+
 /// Scores every customer of `summary` (built as of `as_of` in the model's time unit).
 /// `acquisition_cost`, when given (one value per summary row, `None` where unknown), adds
 /// the columns `acquisition_cost` and `clv_to_cac` (empty where the cost is unknown).
@@ -224,30 +285,11 @@ pub fn predict(
     let mut acquisition_missing = None;
     if let (Some(gg), true) = (spend_model_of(file), summary.stats.has_monetary) {
         let m = summary.monetary()?;
-        let pop = gg.population_mean_spend().ok_or_else(|| {
-            FeatureError::Invalid(format!(
-                "{}: the spend model has q <= 1 (infinite mean spend), so customers without \
-                 repeat purchases have no expected spend; retrain with more repeat buyers",
-                file.id()
-            ))
-        })?;
+        let (spend, individual) = expected_spend(file, &gg, &x, &m)?;
         // Code 0: the customer's own spend (repeat purchases with a positive mean); 1: the
         // population mean.
-        let source: Vec<u32> = (0..n)
-            .into_par_iter()
-            .map(|i| u32::from(!(x[i] > 0.0 && m[i] > 0.0)))
-            .collect();
-        let spend: Vec<f64> = (0..n)
-            .into_par_iter()
-            .map(|i| {
-                if source[i] == 0 {
-                    gg.conditional_expected_average_spend(x[i], m[i])
-                        .map_err(|e| FeatureError::Invalid(format!("customer row {}: {e}", i + 1)))
-                } else {
-                    Ok(pop)
-                }
-            })
-            .collect::<Result<_, _>>()?;
+        let source: Vec<u32> = individual.par_iter().map(|&ind| u32::from(!ind)).collect();
+        drop(individual);
         pop_mean_customers = source.iter().filter(|&&s| s == 1).count();
         let values: Vec<f64> = (0..n)
             .into_par_iter()

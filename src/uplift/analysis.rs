@@ -1,7 +1,8 @@
 //! The experiment report from per-customer outcomes: arm sizes and the sample-ratio check,
 //! retention per arm, uplift of every treatment arm over the control (Newcombe interval,
 //! delta-method relative lift, z-test with Holm across arms, Welch on purchases and
-//! revenue), CUPED, per-segment uplift (Benjamini–Hochberg across segments) and the
+//! revenue, and on predicted CLV when a model scored the customers), CUPED with one or
+//! more covariates, per-segment uplift (Benjamini–Hochberg across segments) and the
 //! incremental value. Pure: no I/O, deterministic.
 
 use serde::{Deserialize, Serialize};
@@ -17,14 +18,20 @@ use super::stats::{
 pub struct Unit {
     /// Index of the customer's arm in [`Options::variants`].
     pub variant: usize,
-    /// At least one purchase in the outcome window.
+    /// Retained: at least one purchase in the outcome window (and, for contractual
+    /// retention, no cancellation in it).
     pub retained: bool,
+    /// Whether the customer cancelled in the window, when cancellations are known.
+    pub cancelled: Option<bool>,
     /// Purchases in the window.
     pub purchases: f64,
     /// Revenue in the window.
     pub revenue: f64,
-    /// The pre-assignment covariate (CUPED), when one is used.
-    pub covariate: Option<f64>,
+    /// The pre-assignment covariates (CUPED), one per [`Options::covariate_names`].
+    pub covariates: Vec<f64>,
+    /// Predicted CLV after the outcome window (scored from the customer's transactions up to
+    /// the window end), when a model is used.
+    pub clv: Option<f64>,
     /// The customer's segment, when segments are analysed.
     pub segment: Option<String>,
 }
@@ -42,11 +49,12 @@ pub struct Options {
     pub confidence: f64,
     /// SRM p-value threshold (0.001).
     pub srm_threshold: f64,
-    /// Value of a retained customer; `None`: mean window revenue of retained control
-    /// customers.
+    /// Value of a retained customer; `None`: the mean predicted CLV of retained control
+    /// customers when the units have a CLV, else their mean window revenue.
     pub value_per_retained: Option<f64>,
-    /// Name of the CUPED covariate (for the report).
-    pub covariate_name: Option<String>,
+    /// Names of the CUPED covariates, in the order of [`Unit::covariates`]; the first is
+    /// the headline (`cuped` in the report). Empty: no CUPED.
+    pub covariate_names: Vec<String>,
 }
 
 /// Sample-ratio check.
@@ -82,6 +90,12 @@ pub struct ArmOutcome {
     pub purchases_per_customer: f64,
     /// Mean revenue per customer in the window.
     pub revenue_per_customer: f64,
+    /// Mean predicted CLV after the window, when a model scored the customers.
+    #[serde(default)]
+    pub predicted_clv_per_customer: Option<f64>,
+    /// Customers who cancelled in the window, when cancellations are known (events).
+    #[serde(default)]
+    pub cancelled: Option<u64>,
 }
 
 /// CUPED-adjusted uplift of one arm.
@@ -112,7 +126,11 @@ pub struct Comparison {
     pub purchases: WelchResult,
     /// Welch on revenue per customer.
     pub revenue: WelchResult,
-    /// CUPED-adjusted retention uplift.
+    /// Welch on predicted CLV after the window (what the retained behaviour is worth), when
+    /// a model scored the customers.
+    #[serde(default)]
+    pub predicted_clv: Option<WelchResult>,
+    /// CUPED-adjusted retention uplift with the headline (first) covariate.
     pub cuped: Option<CupedUplift>,
     /// Incremental value: uplift × treated customers × value per retained customer.
     pub incremental_value: Option<Interval>,
@@ -127,6 +145,30 @@ pub struct CupedSummary {
     pub theta: f64,
     /// Variance reduction of the retention indicator over all arms (1 − var adj / var).
     pub variance_reduction: f64,
+}
+
+/// CUPED with one covariate: the pooled θ, the variance reduction over all arms, and the
+/// adjusted uplift of every treatment arm.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CupedByCovariate {
+    /// Covariate name.
+    pub covariate: String,
+    /// θ of the retention indicator on the covariate, pooled over all arms.
+    pub theta: f64,
+    /// Variance reduction of the retention indicator over all arms (1 − var adj / var).
+    pub variance_reduction: f64,
+    /// Per treatment arm: the adjusted uplift, in the order of `comparisons`.
+    pub comparisons: Vec<CupedArm>,
+}
+
+/// One treatment arm's CUPED-adjusted uplift with one covariate.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CupedArm {
+    /// Treatment arm.
+    pub variant: String,
+    /// The adjusted uplift and the variance reduction within this comparison.
+    #[serde(flatten)]
+    pub cuped: CupedUplift,
 }
 
 /// Uplift within one segment.
@@ -161,8 +203,11 @@ pub struct Analysis {
     pub arms: Vec<ArmOutcome>,
     /// Treatment arms vs the control.
     pub comparisons: Vec<Comparison>,
-    /// CUPED, when a covariate was given.
+    /// CUPED with the headline (first) covariate, when one was given.
     pub cuped: Option<CupedSummary>,
+    /// CUPED with every covariate given, in order (the first is `cuped`).
+    #[serde(default)]
+    pub cuped_by_covariate: Vec<CupedByCovariate>,
     /// Per-segment uplift (segments with at least 2 customers in both arms).
     pub segments: Vec<SegmentUplift>,
     /// Segments left out for too few customers.
@@ -215,6 +260,12 @@ pub fn analyze(units: &[Unit], opts: &Options) -> Result<Analysis, UpliftError> 
     let col = |arm: usize, f: &dyn Fn(&Unit) -> f64| -> Vec<f64> {
         by_arm[arm].iter().map(|u| f(u)).collect()
     };
+    let has_clv = !units.is_empty() && units.iter().all(|u| u.clv.is_some());
+    if !has_clv && units.iter().any(|u| u.clv.is_some()) {
+        return Err(err(
+            "some customers have a predicted CLV and others not".into()
+        ));
+    }
     let mut arms = Vec::with_capacity(k);
     for a in 0..k {
         arms.push(ArmOutcome {
@@ -225,6 +276,13 @@ pub fn analyze(units: &[Unit], opts: &Options) -> Result<Analysis, UpliftError> 
             retention: wilson(retained[a], observed[a], opts.confidence)?,
             purchases_per_customer: mean(&col(a, &|u| u.purchases)),
             revenue_per_customer: mean(&col(a, &|u| u.revenue)),
+            predicted_clv_per_customer: has_clv.then(|| mean(&col(a, &|u| u.clv.unwrap_or(0.0)))),
+            cancelled: units.iter().any(|u| u.cancelled.is_some()).then(|| {
+                by_arm[a]
+                    .iter()
+                    .filter(|u| u.cancelled == Some(true))
+                    .count() as u64
+            }),
         });
     }
 
@@ -236,10 +294,22 @@ pub fn analyze(units: &[Unit], opts: &Options) -> Result<Analysis, UpliftError> 
             let r: Vec<f64> = by_arm[c]
                 .iter()
                 .filter(|u| u.retained)
-                .map(|u| u.revenue)
+                .map(|u| {
+                    if has_clv {
+                        u.clv.unwrap_or(0.0)
+                    } else {
+                        u.revenue
+                    }
+                })
                 .collect();
             if r.is_empty() {
                 (None, "no retained control customer".to_string())
+            } else if has_clv {
+                (
+                    Some(mean(&r)),
+                    "mean predicted CLV (after the window) of retained control customers"
+                        .to_string(),
+                )
             } else {
                 (
                     Some(mean(&r)),
@@ -249,30 +319,31 @@ pub fn analyze(units: &[Unit], opts: &Options) -> Result<Analysis, UpliftError> 
         }
     };
 
-    // CUPED on the retention indicator with a θ pooled over all arms.
-    let cuped_all = match &opts.covariate_name {
-        Some(_) => {
-            let mut y = Vec::with_capacity(units.len());
-            let mut x = Vec::with_capacity(units.len());
-            for u in units {
-                let Some(v) = u.covariate else {
-                    return Err(err("a customer has no covariate value".into()));
-                };
-                y.push(f64::from(u8::from(u.retained)));
-                x.push(v);
-            }
-            Some(cuped(&y, &x)?)
-        }
-        None => None,
-    };
-    // Adjusted values per arm, in the order of `by_arm`.
-    let adjusted_by_arm: Option<Vec<Vec<f64>>> = cuped_all.as_ref().map(|cu| {
+    // CUPED on the retention indicator with a θ pooled over all arms, per covariate.
+    let nc = opts.covariate_names.len();
+    if units.iter().any(|u| u.covariates.len() != nc) {
+        return Err(err(format!(
+            "every customer needs {nc} covariate value(s), one per covariate"
+        )));
+    }
+    let y: Vec<f64> = units
+        .iter()
+        .map(|u| f64::from(u8::from(u.retained)))
+        .collect();
+    let mut cuped_fits = Vec::with_capacity(nc);
+    // Adjusted values per covariate and arm, in the order of `by_arm`.
+    let mut adjusted_by_arm: Vec<Vec<Vec<f64>>> = Vec::with_capacity(nc);
+    for j in 0..nc {
+        let x: Vec<f64> = units.iter().map(|u| u.covariates[j]).collect();
+        let fit = cuped(&y, &x)?;
         let mut per = vec![Vec::new(); k];
-        for (u, a) in units.iter().zip(&cu.adjusted) {
+        for (u, a) in units.iter().zip(&fit.adjusted) {
             per[u.variant].push(*a);
         }
-        per
-    });
+        adjusted_by_arm.push(per);
+        cuped_fits.push(fit);
+    }
+    let mut cuped_arms: Vec<Vec<CupedArm>> = vec![Vec::new(); nc];
 
     let ind = |a: usize| col(a, &|u| f64::from(u8::from(u.retained)));
     let mut comparisons = Vec::new();
@@ -297,24 +368,37 @@ pub fn analyze(units: &[Unit], opts: &Options) -> Result<Analysis, UpliftError> 
             &MeanSummary::of(&col(c, &|u| u.revenue))?,
             opts.confidence,
         )?;
-        let cuped = match &adjusted_by_arm {
-            Some(adj) => {
-                let (at, ac) = (MeanSummary::of(&adj[t])?, MeanSummary::of(&adj[c])?);
-                let w = welch(&at, &ac, opts.confidence)?;
-                let raw_var = (mt.var * (mt.n - 1) as f64 + mc.var * (mc.n - 1) as f64)
-                    / (mt.n + mc.n - 2) as f64;
-                let adj_var = (at.var * (at.n - 1) as f64 + ac.var * (ac.n - 1) as f64)
-                    / (at.n + ac.n - 2) as f64;
-                Some(CupedUplift {
+        for (j, adj) in adjusted_by_arm.iter().enumerate() {
+            let (at, ac) = (MeanSummary::of(&adj[t])?, MeanSummary::of(&adj[c])?);
+            let w = welch(&at, &ac, opts.confidence)?;
+            let raw_var = (mt.var * (mt.n - 1) as f64 + mc.var * (mc.n - 1) as f64)
+                / (mt.n + mc.n - 2) as f64;
+            let adj_var = (at.var * (at.n - 1) as f64 + ac.var * (ac.n - 1) as f64)
+                / (at.n + ac.n - 2) as f64;
+            cuped_arms[j].push(CupedArm {
+                variant: opts.variants[t].clone(),
+                cuped: CupedUplift {
                     retention_uplift: w,
                     variance_reduction: if raw_var > 0.0 {
                         1.0 - adj_var / raw_var
                     } else {
                         0.0
                     },
-                })
-            }
-            None => None,
+                },
+            });
+        }
+        let cuped = cuped_arms
+            .first()
+            .and_then(|a| a.last())
+            .map(|a| a.cuped.clone());
+        let predicted_clv = if has_clv {
+            Some(welch(
+                &MeanSummary::of(&col(t, &|u| u.clv.unwrap_or(0.0)))?,
+                &MeanSummary::of(&col(c, &|u| u.clv.unwrap_or(0.0)))?,
+                opts.confidence,
+            )?)
+        } else {
+            None
         };
         comparisons.push(Comparison {
             variant: opts.variants[t].clone(),
@@ -325,6 +409,7 @@ pub fn analyze(units: &[Unit], opts: &Options) -> Result<Analysis, UpliftError> 
             p_value_holm: f64::NAN,
             purchases,
             revenue,
+            predicted_clv,
             cuped,
             incremental_value: value.map(|v| incremental_value(&uplift, observed[t], v)),
         });
@@ -384,11 +469,22 @@ pub fn analyze(units: &[Unit], opts: &Options) -> Result<Analysis, UpliftError> 
         srm,
         arms,
         comparisons,
-        cuped: cuped_all.map(|cu| CupedSummary {
-            covariate: opts.covariate_name.clone(),
+        cuped: cuped_fits.first().map(|cu| CupedSummary {
+            covariate: opts.covariate_names.first().cloned(),
             theta: cu.theta,
             variance_reduction: cu.variance_reduction,
         }),
+        cuped_by_covariate: cuped_fits
+            .iter()
+            .zip(&opts.covariate_names)
+            .zip(cuped_arms)
+            .map(|((fit, name), comparisons)| CupedByCovariate {
+                covariate: name.clone(),
+                theta: fit.theta,
+                variance_reduction: fit.variance_reduction,
+                comparisons,
+            })
+            .collect(),
         segments,
         segments_skipped,
         value_per_retained: value,
@@ -419,7 +515,7 @@ mod tests {
             confidence: 0.95,
             srm_threshold: 0.001,
             value_per_retained: None,
-            covariate_name: Some("pre_purchases".into()),
+            covariate_names: vec!["pre_purchases".into()],
         }
     }
 
@@ -438,7 +534,9 @@ mod tests {
                     retained,
                     purchases: f64::from(u8::from(retained)),
                     revenue: if retained { 50.0 } else { 0.0 },
-                    covariate: Some(pre),
+                    covariates: vec![pre],
+                    clv: None,
+                    cancelled: None,
                     segment: Some(if i % 2 == 0 { "a" } else { "b" }.into()),
                 }
             })
@@ -466,6 +564,41 @@ mod tests {
         assert!((184..=196).contains(&raw), "raw coverage {raw}/200");
         assert!((184..=196).contains(&adj), "CUPED coverage {adj}/200");
         assert!(reduction > 0.05, "mean variance reduction {reduction}");
+    }
+
+    /// Several covariates: the first is the headline; an informative one (the pre-period
+    /// purchases, driven by the same latent activity as retention) reduces the variance, pure
+    /// noise does not (its reduction is the sampling noise of θ, ~1/n).
+    #[test]
+    fn every_covariate_gets_its_own_cuped() {
+        let mut rng = StdRng::seed_from_u64(3);
+        let mut units = experiment(&mut rng, 20_000, 0.03);
+        for u in units.iter_mut() {
+            u.covariates.push(rng.random::<f64>());
+            u.cancelled = Some(u.purchases == 0.0 && rng.random::<f64>() < 0.5);
+        }
+        let mut o = opts();
+        o.covariate_names.push("noise".into());
+        let a = analyze(&units, &o).unwrap();
+        assert_eq!(a.cuped_by_covariate.len(), 2);
+        let (pre, noise) = (&a.cuped_by_covariate[0], &a.cuped_by_covariate[1]);
+        assert_eq!(pre.covariate, "pre_purchases");
+        assert_eq!(a.cuped.as_ref().unwrap().theta, pre.theta);
+        assert_eq!(
+            a.comparisons[0].cuped.as_ref().unwrap().retention_uplift,
+            pre.comparisons[0].cuped.retention_uplift
+        );
+        assert!(pre.variance_reduction > 0.05, "{pre:?}");
+        assert!(noise.variance_reduction.abs() < 0.002, "{noise:?}");
+        // Cancellations are counted per arm.
+        let want: u64 = units
+            .iter()
+            .filter(|u| u.variant == 1 && u.cancelled == Some(true))
+            .count() as u64;
+        assert_eq!(a.arms[1].cancelled, Some(want));
+        // A missing covariate value is an error, not a silent zero.
+        units[0].covariates.pop();
+        assert!(analyze(&units, &o).is_err());
     }
 
     #[test]

@@ -15,4 +15,5 @@ mod report;
 mod report_uplift;
 mod uplift;
 mod uplift_coverage;
+mod uplift_inputs;
 mod usage;
