@@ -125,12 +125,14 @@ pub struct SimulateArgs {
     /// variant, assigned_at, segment) of a randomised retention experiment. Every customer
     /// is assigned on one day (--assign-at; or on their own day with --assign-span) to
     /// control/treatment (or control/treatment_1/… with more shares in --split); treated
-    /// customers still alive then have their dropout rate μ multiplied by
-    /// --treatment-effect and their purchase rate λ by --purchase-effect from that day on.
-    /// segment: `repeat` with 2+ purchases up to the assignment day, else `one_time`. The
-    /// --json report holds the true retention uplift and the true effect on purchases per
-    /// customer over --experiment-window, averaged over the customers whose window ends by
-    /// the data end (those `clvr uplift` analyses).
+    /// customers still alive at the end of the assignment day have their dropout rate μ
+    /// multiplied by --treatment-effect and their purchase rate λ by --purchase-effect from
+    /// then on (the next day, where `clvr uplift`'s outcome window starts; the assignment day
+    /// itself, the last of the pre-period, is untreated). segment: `repeat` with 2+
+    /// purchases up to the assignment day, else `one_time`. The --json report holds the true
+    /// retention uplift and the true effect on purchases per customer over
+    /// --experiment-window, averaged over the customers whose window ends by the data end
+    /// (those `clvr uplift` analyses).
     #[arg(long, value_name = "FILE")]
     pub experiment: Option<PathBuf>,
 
@@ -141,10 +143,10 @@ pub struct SimulateArgs {
 
     /// With --experiment: staggered assignment. Each customer's assignment day is uniform
     /// over the days from --assign-at to --assign-at + this (time units, rounded to whole
-    /// days), and treatment starts on their own day. Customers whose window would end after
-    /// the data end (the report's data_end, the last fully observed day) are left out of the
-    /// truth, as `clvr uplift --data-end` leaves them out; the report counts them. 0: everyone
-    /// on one day.
+    /// days), and treatment starts at the end of their own day. Customers whose window would
+    /// end after the data end (the report's data_end, the last fully observed day) are left
+    /// out of the truth, as `clvr uplift --data-end` leaves them out; the report counts them.
+    /// 0: everyone on one day.
     #[arg(
         long,
         value_name = "UNITS",
@@ -153,8 +155,8 @@ pub struct SimulateArgs {
     )]
     pub assign_span: f64,
 
-    /// With --experiment: multiplier of the treated customers' dropout rate after
-    /// assignment (0.7 = a 30% lower hazard; 1 = no effect).
+    /// With --experiment: multiplier of the treated customers' dropout rate from the day
+    /// after assignment on (0.7 = a 30% lower hazard; 1 = no effect).
     #[arg(
         long,
         value_name = "FACTOR",
@@ -163,9 +165,9 @@ pub struct SimulateArgs {
     )]
     pub treatment_effect: f64,
 
-    /// With --experiment: multiplier of the treated customers' purchase rate λ after
-    /// assignment, while they are alive (1.2 = 20% more purchases; 1 = no effect). Combines
-    /// with --treatment-effect.
+    /// With --experiment: multiplier of the treated customers' purchase rate λ from the day
+    /// after assignment on, while they are alive (1.2 = 20% more purchases; 1 = no effect).
+    /// Combines with --treatment-effect.
     #[arg(
         long,
         value_name = "FACTOR",

@@ -797,6 +797,73 @@ mod tests {
         // Without dropout: λ · len purchases.
         assert!((expected_purchases_in_window(0.3, 0.0, 1.0, 10.0) - 3.0).abs() < 1e-12);
         assert!((expected_purchases_in_window(0.3, 1e-300, 1.0, 10.0) - 3.0).abs() < 1e-12);
+        // Unchanged rates: the switched forms are the plain ones.
+        for (lambda, mu, offset, len) in [(0.2, 0.2, 1.0 / 7.0, 90.0 / 7.0), (1.5, 0.8, 2.0, 3.0)] {
+            let p = p_purchase_in_window_switched(mu, offset, lambda, mu, len);
+            assert!((p - p_purchase_in_window(lambda, mu, offset, len)).abs() < 1e-12);
+            let k = expected_purchases_in_window_switched(mu, offset, lambda, mu, len);
+            assert!((k - expected_purchases_in_window(lambda, mu, offset, len)).abs() < 1e-12);
+        }
+    }
+
+    /// Monte Carlo of one customer alive now who switches rates at `offset`: an exponential
+    /// lifetime at μ up to `offset`, then (if alive) a fresh one at μ' and Poisson purchases
+    /// at λ' from `offset` on, counted in [offset, offset + len).
+    fn switched_window_purchases_mc(
+        mu: f64,
+        offset: f64,
+        lambda_after: f64,
+        mu_after: f64,
+        len: f64,
+        rng: &mut StdRng,
+    ) -> f64 {
+        if Exp::new(mu).unwrap().sample(rng) <= offset {
+            return 0.0;
+        }
+        let stop = Exp::new(mu_after).unwrap().sample(rng).min(len);
+        let gap = Exp::new(lambda_after).unwrap();
+        let (mut t, mut k) = (gap.sample(rng), 0.0);
+        while t <= stop {
+            k += 1.0;
+            t += gap.sample(rng);
+        }
+        k
+    }
+
+    #[test]
+    fn switched_window_closed_forms_match_monte_carlo() {
+        let mut rng = StdRng::seed_from_u64(12);
+        let n = 200_000;
+        // (μ, offset, λ', μ'): a one-day offset at weekly rates, and a long offset with a
+        // large drop in the hazard, where surviving the offset at μ' instead of μ (the
+        // treatment starting now rather than at the window start) is far off.
+        for (mu, offset, lambda_t, mu_t, len, far) in [
+            (0.2, 1.0 / 7.0, 0.3, 0.1, 90.0 / 7.0, false),
+            (0.8, 2.0, 1.5, 0.2, 3.0, true),
+        ] {
+            let k: Vec<f64> = (0..n)
+                .map(|_| switched_window_purchases_mc(mu, offset, lambda_t, mu_t, len, &mut rng))
+                .collect();
+            let any = k.iter().filter(|&&k| k > 0.0).count() as f64 / n as f64;
+            let p = p_purchase_in_window_switched(mu, offset, lambda_t, mu_t, len);
+            let se = (p * (1.0 - p) / n as f64).sqrt();
+            assert!((any - p).abs() < 4.0 * se, "P(>=1) {any} vs {p} (se {se})");
+            let mean = k.iter().sum::<f64>() / n as f64;
+            let sd = (k.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n as f64).sqrt();
+            let want = expected_purchases_in_window_switched(mu, offset, lambda_t, mu_t, len);
+            let se_k = sd / (n as f64).sqrt();
+            assert!(
+                (mean - want).abs() < 4.0 * se_k,
+                "E[N] {mean} vs {want} (se {se_k})"
+            );
+            if far {
+                // The Monte Carlo tells the two definitions apart.
+                let now = p_purchase_in_window(lambda_t, mu_t, offset, len);
+                assert!((any - now).abs() > 20.0 * se, "{any} vs {now}");
+                let now = expected_purchases_in_window(lambda_t, mu_t, offset, len);
+                assert!((mean - now).abs() > 20.0 * se_k, "{mean} vs {now}");
+            }
+        }
     }
 
     fn experiment_population(n: usize) -> SimSpec {
@@ -817,6 +884,103 @@ mod tests {
             observation_end: 40.0,
             seed: 21,
             events: None,
+        }
+    }
+
+    /// Each customer's purchase times, in log order.
+    fn logs(s: &Simulated, n: usize) -> Vec<Vec<f64>> {
+        let mut v = vec![Vec::new(); n];
+        for (&c, &t) in s.tx_customer.iter().zip(&s.tx_time) {
+            v[c as usize].push(t);
+        }
+        v
+    }
+
+    /// Checks what the experiment did to the log against the untreated draw `before`: the
+    /// control, and treated customers dead by the end of their assignment day, untouched;
+    /// the other treated customers' purchases up to the end of their assignment day (the
+    /// treatment start) kept, lifetime redrawn from it. Returns the treated customers with a
+    /// purchase during their assignment day (what the check of the kept purchases rests on)
+    /// and those whose log changed.
+    fn check_redraws(
+        before: &Simulated,
+        after: &Simulated,
+        e: &Experiment,
+        exp: &ExperimentSpec,
+    ) -> (usize, usize) {
+        let n = before.lambda.len();
+        let (old, new) = (logs(before, n), logs(after, n));
+        let (mut on_the_day, mut changed) = (0, 0);
+        for c in 0..n {
+            let (a, start) = (e.assigned_at[c], e.assigned_at[c] + exp.window_offset);
+            assert_eq!(new[c].len() as f64, after.x[c] + 1.0, "customer {c}");
+            let last = new[c][new[c].len() - 1];
+            assert!((after.t_x[c] - (last - after.first_purchase[c])).abs() < 1e-9);
+            if e.arm[c] == 0 || before.death[c] <= start {
+                assert_eq!(old[c], new[c], "customer {c}");
+                assert_eq!(before.death[c], after.death[c], "customer {c}");
+                continue;
+            }
+            let keep = |v: &[f64]| {
+                v.iter()
+                    .copied()
+                    .filter(|&t| t <= start)
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(keep(&old[c]), keep(&new[c]), "customer {c}");
+            assert!(new[c].iter().all(|&t| t <= start || t < after.death[c]));
+            assert!(after.death[c] > start, "customer {c}");
+            on_the_day += old[c]
+                .iter()
+                .filter(|&&t| t > a && t <= start)
+                .count()
+                .min(1);
+            changed += usize::from(old[c] != new[c]);
+        }
+        (on_the_day, changed)
+    }
+
+    /// Purchases in each customer's own window [a_i + offset, a_i + offset + window).
+    fn window_counts(s: &Simulated, e: &Experiment, exp: &ExperimentSpec) -> Vec<f64> {
+        let mut count = vec![0.0; e.arm.len()];
+        for (&c, &t) in s.tx_customer.iter().zip(&s.tx_time) {
+            let a = e.assigned_at[c as usize] + exp.window_offset;
+            if t >= a && t < a + exp.window {
+                count[c as usize] += 1.0;
+            }
+        }
+        count
+    }
+
+    /// Over one arm's complete windows: (realised, truth, standard error) of the retention
+    /// and of the purchases in the window, the truth given per customer by `p` and `k`.
+    fn arm_against_truth(
+        e: &Experiment,
+        count: &[f64],
+        arm: usize,
+        p: &[f64],
+        k: &[f64],
+    ) -> [(f64, f64, f64); 2] {
+        let idx: Vec<usize> = (0..count.len())
+            .filter(|&c| e.arm[c] == arm && e.window_complete[c])
+            .collect();
+        let m = idx.len() as f64;
+        let retained = idx.iter().filter(|&&c| count[c] > 0.0).count() as f64 / m;
+        let want_p = idx.iter().map(|&c| p[c]).sum::<f64>() / m;
+        // Var of a Bernoulli(p_i) mean given the p_i: Σ p_i (1 − p_i) / m².
+        let se_p = idx.iter().map(|&c| p[c] * (1.0 - p[c])).sum::<f64>().sqrt() / m;
+        let mean = idx.iter().map(|&c| count[c]).sum::<f64>() / m;
+        let want_k = idx.iter().map(|&c| k[c]).sum::<f64>() / m;
+        let sd = (idx.iter().map(|&c| (count[c] - mean).powi(2)).sum::<f64>() / m).sqrt();
+        [(retained, want_p, se_p), (mean, want_k, sd / m.sqrt())]
+    }
+
+    fn assert_matches(arm: usize, got: [(f64, f64, f64); 2]) {
+        for ((x, want, se), what) in got.into_iter().zip(["retained", "purchases"]) {
+            assert!(
+                (x - want).abs() < 4.0 * se,
+                "arm {arm}: {what} {x} vs {want} (se {se})"
+            );
         }
     }
 
@@ -859,65 +1023,25 @@ mod tests {
         );
         let complete = e.window_complete.iter().filter(|c| **c).count();
         assert!(complete > n / 2 && complete < n, "{complete}");
-        // The control's log is untouched; treated customers alive at assignment keep their
-        // purchases up to it.
-        let log = |s: &Simulated, c: usize| -> Vec<f64> {
-            (0..s.tx_customer.len())
-                .filter(|&r| s.tx_customer[r] as usize == c)
-                .map(|r| s.tx_time[r])
-                .collect()
-        };
-        for c in 0..200 {
-            let (old, new) = (log(&before, c), log(&sim, c));
-            if e.arm[c] == 0 || !e.alive_at_assignment[c] {
-                assert_eq!(old, new, "customer {c}");
-            } else {
-                let a = e.assigned_at[c];
-                let keep = |v: &[f64]| v.iter().copied().filter(|&t| t <= a).collect::<Vec<_>>();
-                assert_eq!(keep(&old), keep(&new), "customer {c}");
-            }
-            assert_eq!(new.len() as f64, sim.x[c] + 1.0);
-        }
+        // The control's log is untouched; the treated customers' purchases on their
+        // assignment day (the last day of the uplift's pre-period) too.
+        let (on_the_day, changed) = check_redraws(&before, &sim, &e, &exp);
+        assert!(on_the_day > 50 && changed > 2_000, "{on_the_day} {changed}");
         // Per arm, over the complete windows: the realised retention and purchases in each
         // customer's own window against the closed-form truth of that arm.
-        let mut count = vec![0.0; n];
-        for (&c, &t) in sim.tx_customer.iter().zip(&sim.tx_time) {
-            let a = e.assigned_at[c as usize] + exp.window_offset;
-            if t >= a && t < a + exp.window {
-                count[c as usize] += 1.0;
-            }
-        }
-        for arm in 0..2 {
-            let idx: Vec<usize> = (0..n)
-                .filter(|&c| e.arm[c] == arm && e.window_complete[c])
-                .collect();
-            let m = idx.len() as f64;
-            let (p, k) = if arm == 0 {
-                (&e.p_control, &e.purchases_control)
-            } else {
-                (&e.p_treated, &e.purchases_treated)
-            };
-            let retained = idx.iter().filter(|&&c| count[c] > 0.0).count() as f64 / m;
-            let want = idx.iter().map(|&c| p[c]).sum::<f64>() / m;
-            // Var of a Bernoulli(p_i) mean given the p_i: Σ p_i (1 − p_i) / m².
-            let se = idx.iter().map(|&c| p[c] * (1.0 - p[c])).sum::<f64>().sqrt() / m;
-            assert!(
-                (retained - want).abs() < 4.0 * se,
-                "arm {arm}: retained {retained} vs {want} (se {se})"
-            );
-            let mean = idx.iter().map(|&c| count[c]).sum::<f64>() / m;
-            let want = idx.iter().map(|&c| k[c]).sum::<f64>() / m;
-            let sd = (idx.iter().map(|&c| (count[c] - mean).powi(2)).sum::<f64>() / m).sqrt();
-            let se = sd / m.sqrt();
-            assert!(
-                (mean - want).abs() < 4.0 * se,
-                "arm {arm}: purchases {mean} vs {want} (se {se})"
-            );
-        }
+        let count = window_counts(&sim, &e, &exp);
+        assert_matches(
+            0,
+            arm_against_truth(&e, &count, 0, &e.p_control, &e.purchases_control),
+        );
+        assert_matches(
+            1,
+            arm_against_truth(&e, &count, 1, &e.p_treated, &e.purchases_treated),
+        );
         // Both effects raise the truth; the summary averages the complete windows only.
         let t = e.truth().unwrap();
         assert_eq!(t.customers, complete);
-        assert!(t.uplift > 0.03 && t.purchase_uplift > 0.1, "{t:?}");
+        assert!(t.uplift > 0.02 && t.purchase_uplift > 0.1, "{t:?}");
         let all = e
             .p_treated
             .iter()
@@ -926,6 +1050,68 @@ mod tests {
             .sum::<f64>()
             / n as f64;
         assert!((all - t.uplift).abs() > 1e-4, "{all} vs {t:?}");
+    }
+
+    #[test]
+    fn treatment_starts_at_the_end_of_the_assignment_day() {
+        // A long "day" (2 weeks before the window and the treatment start) and a strong
+        // effect on the hazard, so that treatment from the assignment on would be far off.
+        let n = 40_000;
+        let spec = experiment_population(n);
+        let mut sim = simulate(&spec).unwrap();
+        let before = sim.clone();
+        let exp = ExperimentSpec {
+            assign_at: 6.0,
+            assign_span: 0.0,
+            assign_step: 0.0,
+            split: vec![50.0, 50.0],
+            dropout_factor: 0.25,
+            purchase_factor: 1.5,
+            window: 4.0,
+            window_offset: 2.0,
+        };
+        let e = apply_experiment(&mut sim, &spec, &exp).unwrap();
+        assert!(e.window_complete.iter().all(|c| *c));
+        let (on_the_day, changed) = check_redraws(&before, &sim, &e, &exp);
+        assert!(
+            on_the_day > 1_000 && changed > 2_000,
+            "{on_the_day} {changed}"
+        );
+        let count = window_counts(&sim, &e, &exp);
+        assert_matches(
+            0,
+            arm_against_truth(&e, &count, 0, &e.p_control, &e.purchases_control),
+        );
+        let got = arm_against_truth(&e, &count, 1, &e.p_treated, &e.purchases_treated);
+        assert_matches(1, got);
+        // The truth of a treatment from the assignment on (surviving the offset at the
+        // treated hazard) against the same log: rejected.
+        let (o, w) = (exp.window_offset, exp.window);
+        let at = |c: usize| {
+            let (l, m) = (before.lambda[c] * 1.5, before.dropout[c] * 0.25);
+            let alive = e.alive_at_assignment[c];
+            (
+                if alive {
+                    p_purchase_in_window(l, m, o, w)
+                } else {
+                    0.0
+                },
+                if alive {
+                    expected_purchases_in_window(l, m, o, w)
+                } else {
+                    0.0
+                },
+            )
+        };
+        let (p_now, k_now): (Vec<f64>, Vec<f64>) = (0..n).map(at).unzip();
+        let now = arm_against_truth(&e, &count, 1, &p_now, &k_now);
+        for ((x, want, se), (x_now, want_now, _)) in got.into_iter().zip(now) {
+            assert_eq!(x, x_now);
+            assert!(
+                (x - want_now).abs() > 8.0 * se,
+                "{x} vs {want_now} (ours {want})"
+            );
+        }
     }
 
     #[test]
@@ -988,13 +1174,17 @@ mod tests {
 }
 
 /// A randomised retention experiment on simulated Pareto/NBD customers: each customer is
-/// assigned at a time `a_i` (time units from the cohort start, after the cohort window) to an
-/// arm with probabilities proportional to `split` (arm 0 is the control), and a treated
-/// customer still alive at `a_i` has their dropout rate multiplied by `dropout_factor` and
-/// their purchase rate by `purchase_factor` from then on (0.7 and 1.2: a 30% lower hazard and
-/// 20% more purchases while alive). Lifetimes and purchases are memoryless, so the treated
-/// customers' remaining lifetime and purchases after `a_i` are redrawn at the new rates; the
-/// control's are untouched. Assignment and redraws use their own random stream.
+/// assigned at a time `a_i` (time units from the cohort start, after the cohort window: the
+/// start of their assignment day) to an arm with probabilities proportional to `split` (arm 0
+/// is the control), and a treated customer still alive at the end of the assignment day,
+/// `a_i + window_offset` (where the retention window starts), has their dropout rate
+/// multiplied by `dropout_factor` and their purchase rate by `purchase_factor` from then on
+/// (0.7 and 1.2: a 30% lower hazard and 20% more purchases while alive). The assignment day
+/// itself runs at the control rates for everyone, so the purchases on it (the last day of
+/// `clvr uplift`'s pre-period, covariate and segment) are not affected by the treatment.
+/// Lifetimes and purchases are memoryless, so the treated customers' remaining lifetime and
+/// purchases after `a_i + window_offset` are redrawn at the new rates; the control's are
+/// untouched. Assignment and redraws use their own random stream.
 ///
 /// `a_i = assign_at` for everyone when `assign_span` is 0 (then the random stream is the one
 /// of a single assignment day, draw for draw); otherwise `a_i = assign_at + k · assign_step`
@@ -1013,16 +1203,19 @@ pub struct ExperimentSpec {
     pub assign_step: f64,
     /// Arm shares; arm 0 is the control.
     pub split: Vec<f64>,
-    /// Multiplier of the treated customers' dropout rate μ after assignment.
+    /// Multiplier of the treated customers' dropout rate μ from the end of the assignment
+    /// day (`a_i + window_offset`) on.
     pub dropout_factor: f64,
-    /// Multiplier of the treated customers' purchase rate λ after assignment (1: none).
+    /// Multiplier of the treated customers' purchase rate λ from the end of the assignment
+    /// day on (1: none).
     #[serde(default = "unit_factor")]
     pub purchase_factor: f64,
     /// Retention window for the truth: purchases in [a_i + window_offset,
     /// a_i + window_offset + window) count (time units).
     pub window: f64,
-    /// Start of the retention window after assignment (one day, in time units: the
-    /// outcome window `(assigned_at, assigned_at + window]` in days starts the day after).
+    /// Start of the retention window and of the treatment after assignment (one day, in
+    /// time units: the outcome window `(assigned_at, assigned_at + window]` in days starts
+    /// the day after).
     pub window_offset: f64,
 }
 
@@ -1035,6 +1228,9 @@ fn unit_factor() -> f64 {
 /// The truth is conditional on each customer's latent rates (λ, μ) and on whether they were
 /// alive at their assignment time: `p_*` and `purchases_*` are what the customer's window
 /// would hold in expectation without and with treatment, whatever arm they were drawn into.
+/// Both go through the assignment day at the control rates (alive at the window start with
+/// probability `e^{−μ·window_offset}`); with treatment the window then runs at the treated
+/// rates.
 #[derive(Debug, Clone, Default)]
 pub struct Experiment {
     /// Arm per customer.
@@ -1124,6 +1320,32 @@ pub fn expected_purchases_in_window(lambda: f64, mu: f64, offset: f64, len: f64)
     (-mu * offset).exp() * lambda * exposure
 }
 
+/// [`p_purchase_in_window`] when the rates switch at the window start: alive now, dropout
+/// rate μ until `offset` (the purchases before it do not count), then purchase rate λ' and
+/// dropout rate μ' over `[offset, offset + len)`: `e^{−μ·offset} · λ'/(λ'+μ') · (1 −
+/// e^{−(λ'+μ')·len})`. A treated customer's window, the treatment starting at its start.
+pub fn p_purchase_in_window_switched(
+    mu: f64,
+    offset: f64,
+    lambda_after: f64,
+    mu_after: f64,
+    len: f64,
+) -> f64 {
+    (-mu * offset).exp() * p_purchase_in_window(lambda_after, mu_after, 0.0, len)
+}
+
+/// [`expected_purchases_in_window`] when the rates switch at the window start (as in
+/// [`p_purchase_in_window_switched`]): `e^{−μ·offset} · λ' · (1 − e^{−μ'·len}) / μ'`.
+pub fn expected_purchases_in_window_switched(
+    mu: f64,
+    offset: f64,
+    lambda_after: f64,
+    mu_after: f64,
+    len: f64,
+) -> f64 {
+    (-mu * offset).exp() * expected_purchases_in_window(lambda_after, mu_after, 0.0, len)
+}
+
 /// Applies an experiment to a Pareto/NBD simulation (see [`ExperimentSpec`]).
 pub fn apply_experiment(
     sim: &mut Simulated,
@@ -1209,23 +1431,31 @@ pub fn apply_experiment(
         let (lambda, mu) = (sim.lambda[c], sim.dropout[c]);
         let (lambda_t, mu_t) = (lambda * exp.purchase_factor, mu * exp.dropout_factor);
         let (o, w) = (exp.window_offset, exp.window);
+        // Treatment starts at the end of the assignment day, where the window starts: the
+        // assignment day itself runs at the control rates for everyone.
+        let start = a + o;
         let if_alive = |v: f64| if alive { v } else { 0.0 };
         out.arm.push(arm);
         out.assigned_at.push(a);
         out.alive_at_assignment.push(alive);
-        out.window_complete.push(a + o + w <= complete_by);
+        out.window_complete.push(start + w <= complete_by);
         out.p_control
             .push(if_alive(p_purchase_in_window(lambda, mu, o, w)));
-        out.p_treated
-            .push(if_alive(p_purchase_in_window(lambda_t, mu_t, o, w)));
+        out.p_treated.push(if_alive(p_purchase_in_window_switched(
+            mu, o, lambda_t, mu_t, w,
+        )));
         out.purchases_control
             .push(if_alive(expected_purchases_in_window(lambda, mu, o, w)));
         out.purchases_treated
-            .push(if_alive(expected_purchases_in_window(lambda_t, mu_t, o, w)));
-        let redraw = arm != 0 && alive;
+            .push(if_alive(expected_purchases_in_window_switched(
+                mu, o, lambda_t, mu_t, w,
+            )));
+        // Redrawn only when still alive at the treatment start (a death during the
+        // assignment day stands, as in the control); no redraw past the observation end.
+        let redraw = arm != 0 && sim.death[c] > start && start < end;
         let first_row = row;
         while row < sim.tx_customer.len() && sim.tx_customer[row] as usize == c {
-            if !(redraw && sim.tx_time[row] > a) {
+            if !(redraw && sim.tx_time[row] > start) {
                 tc.push(c as u32);
                 tt.push(sim.tx_time[row]);
                 ta.push(sim.tx_amount[row]);
@@ -1233,22 +1463,22 @@ pub fn apply_experiment(
             row += 1;
         }
         if redraw {
-            let removed = (first_row..row).filter(|&r| sim.tx_time[r] > a).count() as f64;
+            let removed = (first_row..row).filter(|&r| sim.tx_time[r] > start).count() as f64;
             let life = Exp::new(mu_t)
                 .map_err(|e| SimError(e.to_string()))?
                 .sample(&mut rng);
-            sim.death[c] = if a + life <= end {
-                a + life
+            sim.death[c] = if start + life <= end {
+                start + life
             } else {
                 f64::INFINITY
             };
-            let stop = (a + life).min(end);
+            let stop = (start + life).min(end);
             let gap = Exp::new(lambda_t).map_err(|e| SimError(e.to_string()))?;
             let spend = match value {
                 Some(p) => Some(gamma_rate(p, sim.nu[c])?),
                 None => None,
             };
-            let mut t = a + gap.sample(&mut rng);
+            let mut t = start + gap.sample(&mut rng);
             let mut added = 0.0;
             while t <= stop {
                 tc.push(c as u32);
