@@ -1215,6 +1215,7 @@ fn analyse(mut a: UpliftArgs) -> Result<(), Failure> {
         confidence: a.confidence,
         srm_threshold: 0.001,
         value_per_retained: a.value_per_retained,
+        has_revenue: amounts.is_some(),
         covariate_names: a.covariate.clone(),
     };
     let analysis = analyze(&units, &opts).map_err(stat_err)?;
@@ -1446,17 +1447,30 @@ fn render_text(r: &UpliftReport) -> String {
         );
     }
     for c in &an.comparisons {
+        let welch = |w: &Option<stats::WelchResult>, digits: usize, none: &str| match w {
+            Some(w) => format!(
+                "{:+.d$} [{:+.d$}, {:+.d$}] (p {})",
+                w.diff,
+                w.lo,
+                w.hi,
+                pval(w.p_value),
+                d = digits
+            ),
+            None => none.to_string(),
+        };
         s += &format!(
-            "{:<12} purchases/customer {:+.3} [{:+.3}, {:+.3}] (p {}); revenue/customer {:+.2} [{:+.2}, {:+.2}] (p {})\n",
+            "{:<12} purchases/customer {}; revenue/customer {}\n",
             c.variant,
-            c.purchases.diff,
-            c.purchases.lo,
-            c.purchases.hi,
-            pval(c.purchases.p_value),
-            c.revenue.diff,
-            c.revenue.lo,
-            c.revenue.hi,
-            pval(c.revenue.p_value)
+            welch(&c.purchases, 3, "not compared (no purchases in the window)"),
+            welch(
+                &c.revenue,
+                2,
+                if an.has_revenue {
+                    "not compared (no variation)"
+                } else {
+                    "not compared (the log has no amounts)"
+                }
+            ),
         );
         if let Some(v) = &c.incremental_value {
             s += &format!(

@@ -52,6 +52,9 @@ pub struct Options {
     /// Value of a retained customer; `None`: the mean predicted CLV of retained control
     /// customers when the units have a CLV, else their mean window revenue.
     pub value_per_retained: Option<f64>,
+    /// Whether the units' `revenue` is known (the log has amounts). Without it revenue is
+    /// not compared and there is no revenue-based value per retained customer.
+    pub has_revenue: bool,
     /// Names of the CUPED covariates, in the order of [`Unit::covariates`]; the first is
     /// the headline (`cuped` in the report). Empty: no CUPED.
     pub covariate_names: Vec<String>,
@@ -123,9 +126,10 @@ pub struct Comparison {
     /// Holm-adjusted across treatment arms.
     pub p_value_holm: f64,
     /// Welch on purchases per customer.
-    pub purchases: WelchResult,
-    /// Welch on revenue per customer.
-    pub revenue: WelchResult,
+    /// `None` when undefined (no variation: nobody purchased in the window).
+    pub purchases: Option<WelchResult>,
+    /// Welch on revenue per customer; `None` without amounts in the log, or no variation.
+    pub revenue: Option<WelchResult>,
     /// Welch on predicted CLV after the window (what the retained behaviour is worth), when
     /// a model scored the customers.
     #[serde(default)]
@@ -216,12 +220,29 @@ pub struct Analysis {
     pub value_per_retained: Option<f64>,
     /// Where it came from.
     pub value_source: String,
+    /// Whether revenue was known (the log has amounts); older reports lack the field.
+    #[serde(default = "known")]
+    pub has_revenue: bool,
     /// Confidence level.
     pub confidence: f64,
 }
 
 fn err(m: String) -> UpliftError {
     UpliftError::Invalid(m)
+}
+
+fn known() -> bool {
+    true
+}
+
+/// A comparison that is undefined when neither arm varies (e.g. nobody purchased): `None`
+/// rather than a failed analysis; other errors stand.
+fn defined(r: Result<WelchResult, UpliftError>) -> Result<Option<WelchResult>, UpliftError> {
+    match r {
+        Ok(w) => Ok(Some(w)),
+        Err(UpliftError::ZeroVariance { .. }) => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 /// Analyses the experiment.
@@ -304,6 +325,12 @@ pub fn analyze(units: &[Unit], opts: &Options) -> Result<Analysis, UpliftError> 
                 .collect();
             if r.is_empty() {
                 (None, "no retained control customer".to_string())
+            } else if !has_clv && !opts.has_revenue {
+                (
+                    None,
+                    "none: the log has no amounts (pass --value-per-retained or --model)"
+                        .to_string(),
+                )
             } else if has_clv {
                 (
                     Some(mean(&r)),
@@ -358,16 +385,20 @@ pub fn analyze(units: &[Unit], opts: &Options) -> Result<Analysis, UpliftError> 
         let p_value = two_proportion_p_value(retained[t], observed[t], retained[c], observed[c])?;
         let (mt, mc) = (MeanSummary::of(&ind(t))?, MeanSummary::of(&ind(c))?);
         let relative = relative_lift(&mt, &mc, opts.confidence).ok();
-        let purchases = welch(
+        let purchases = defined(welch(
             &MeanSummary::of(&col(t, &|u| u.purchases))?,
             &MeanSummary::of(&col(c, &|u| u.purchases))?,
             opts.confidence,
-        )?;
-        let revenue = welch(
-            &MeanSummary::of(&col(t, &|u| u.revenue))?,
-            &MeanSummary::of(&col(c, &|u| u.revenue))?,
-            opts.confidence,
-        )?;
+        ))?;
+        let revenue = if opts.has_revenue {
+            defined(welch(
+                &MeanSummary::of(&col(t, &|u| u.revenue))?,
+                &MeanSummary::of(&col(c, &|u| u.revenue))?,
+                opts.confidence,
+            ))?
+        } else {
+            None
+        };
         for (j, adj) in adjusted_by_arm.iter().enumerate() {
             let (at, ac) = (MeanSummary::of(&adj[t])?, MeanSummary::of(&adj[c])?);
             let w = welch(&at, &ac, opts.confidence)?;
@@ -488,6 +519,7 @@ pub fn analyze(units: &[Unit], opts: &Options) -> Result<Analysis, UpliftError> 
         segments,
         segments_skipped,
         value_per_retained: value,
+        has_revenue: opts.has_revenue,
         value_source,
         confidence: opts.confidence,
     })
@@ -515,6 +547,7 @@ mod tests {
             confidence: 0.95,
             srm_threshold: 0.001,
             value_per_retained: None,
+            has_revenue: true,
             covariate_names: vec!["pre_purchases".into()],
         }
     }

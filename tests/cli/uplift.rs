@@ -400,3 +400,66 @@ fn plan_gives_sample_size_and_mde() {
     assert!((j["mde"].as_f64().unwrap() - 0.02).abs() < 1e-3, "{j}");
     clvr(&["uplift", "plan", "--baseline-rate", "1.5", "--mde", "0.02"]).expect_code(2);
 }
+
+/// A log without amounts is analysed: retention and purchases are compared, revenue is not
+/// (null, said on stderr), and there is no revenue-based value per retained customer
+/// unless one is given.
+#[test]
+fn a_log_without_amounts_compares_retention_and_purchases_only() {
+    let dir = scratch("uplift-no-amounts");
+    let (tx, asg, _) = simulate(&dir, 3, 4_000, &["--treatment-effect", "0.5"]);
+    let text = std::fs::read_to_string(&tx).unwrap();
+    let plain: String = text
+        .lines()
+        .map(|l| {
+            let mut f = l.split(',');
+            format!("{},{}\n", f.next().unwrap(), f.next().unwrap())
+        })
+        .collect();
+    assert!(plain.starts_with("customer_id,date\n"), "{}", &plain[..40]);
+    let plain_tx = dir.join("tx_no_amounts.csv");
+    std::fs::write(&plain_tx, plain).unwrap();
+    let args = |extra: &[&str]| -> Vec<String> {
+        let mut v: Vec<String> = [
+            "uplift",
+            "--assignments",
+            &s(&asg),
+            "--transactions",
+            &s(&plain_tx),
+            "--control",
+            "control",
+            "--json",
+        ]
+        .iter()
+        .map(|a| a.to_string())
+        .collect();
+        v.extend(extra.iter().map(|a| a.to_string()));
+        v
+    };
+    let a = args(&[]);
+    let run = clvr(&a.iter().map(String::as_str).collect::<Vec<_>>()).expect_code(0);
+    let j = run.json();
+    let c = &j["comparisons"][0];
+    assert!(c["revenue"].is_null(), "{c}");
+    assert!(c["purchases"]["diff"].as_f64().unwrap() > 0.0, "{c}");
+    assert!(c["incremental_value"].is_null(), "{c}");
+    assert!(j["value_per_retained"].is_null());
+    assert!(j["value_source"].as_str().unwrap().contains("no amounts"));
+    assert_eq!(j["has_revenue"], false);
+    assert!(
+        run.stderr.contains("the log has no amounts"),
+        "{}",
+        run.stderr
+    );
+    // With a value per retained customer, the incremental value is back.
+    let a = args(&["--value-per-retained", "80"]);
+    let j = clvr(&a.iter().map(String::as_str).collect::<Vec<_>>())
+        .expect_code(0)
+        .json();
+    let v = &j["comparisons"][0]["incremental_value"];
+    let uplift = j["comparisons"][0]["retention_uplift"]["estimate"]
+        .as_f64()
+        .unwrap();
+    let treated = j["arms"][1]["n"].as_f64().unwrap();
+    assert!((v["estimate"].as_f64().unwrap() - uplift * treated * 80.0).abs() < 1e-6);
+}
