@@ -114,6 +114,13 @@ impl FitResult {
 /// Largest mean-gradient component (per customer, in θ) accepted as converged.
 const GRADIENT_TOLERANCE: f64 = 1e-4;
 
+/// Largest parameter value the optimiser may try. A likelihood that keeps rising as a
+/// parameter grows without bound (Pareto/NBD with s and β → ∞ together, i.e. dropout
+/// without heterogeneity, on a short observation period) would otherwise be followed for
+/// ever, each step costlier than the last; the fit stops at the bound instead and reports
+/// the parameter as not identified.
+pub const PARAM_MAX: f64 = 1e5;
+
 /// The optimisation problem in θ = ln p: mean negative log-likelihood plus penalty.
 struct LogScaleObjective<'a, L: Likelihood> {
     lik: &'a L,
@@ -129,7 +136,9 @@ impl<L: Likelihood> LogScaleObjective<'_, L> {
         self.evaluations
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let p: Vec<f64> = theta.iter().map(|t| t.exp()).collect();
-        if p.iter().any(|v| !v.is_finite() || *v <= 0.0) {
+        if p.iter()
+            .any(|v| !v.is_finite() || *v <= 0.0 || *v > PARAM_MAX)
+        {
             grad.iter_mut().for_each(|g| *g = 0.0);
             return f64::INFINITY;
         }
@@ -359,6 +368,16 @@ pub fn summarize_fit<L: Likelihood>(
     });
 
     let mut problems = Vec::new();
+    for (name, p) in lik.param_names().iter().zip(params) {
+        if *p >= 0.1 * PARAM_MAX {
+            problems.push(format!(
+                "{name} = {p:.4e} ran towards the bound {PARAM_MAX:.0e}: these data do not \
+                 identify it (the likelihood keeps rising as it grows; e.g. Pareto/NBD s and \
+                 beta growing together mean dropout without heterogeneity: try BG/NBD, or a \
+                 longer observation period)"
+            ));
+        }
+    }
     if !ll.is_finite() {
         problems.push("the log-likelihood is not finite at the optimum".to_string());
     }

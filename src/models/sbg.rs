@@ -681,9 +681,11 @@ mod tests {
             let (_, fit) = Sbg::fit(&s, &FitOptions::default()).unwrap();
             assert!(!fit.converged, "{s:?}: {}", fit.message);
             assert!(fit.log_likelihood.is_finite() && fit.log_likelihood <= 0.0);
+            // The supremum is approached as the parameters grow; the optimiser stops at
+            // its bound (optimize::PARAM_MAX = 1e5), within 1e-2 of it.
             if let Some(sup) = sup {
                 assert!(
-                    (fit.log_likelihood - sup).abs() < 1e-3,
+                    (fit.log_likelihood - sup).abs() < 1e-2,
                     "{s:?}: {} vs {sup}",
                     fit.log_likelihood
                 );
