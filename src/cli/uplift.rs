@@ -1220,25 +1220,18 @@ fn analyse(mut a: UpliftArgs) -> Result<(), Failure> {
     };
     let analysis = analyze(&units, &opts).map_err(stat_err)?;
     if let Some(stem) = &a.plot {
-        let pp = |i: &clvr::uplift::Interval| (100.0 * i.estimate, 100.0 * i.lo, 100.0 * i.hi);
-        let mut rows: Vec<(String, f64, f64, f64)> = Vec::new();
-        for c in &analysis.comparisons {
-            let (e, lo, hi) = pp(&c.retention_uplift);
-            rows.push((format!("{} (all)", c.variant), e, lo, hi));
-        }
-        for g in &analysis.segments {
-            let (e, lo, hi) = pp(&g.uplift);
-            rows.push((format!("{}: {}", g.variant, g.segment), e, lo, hi));
-        }
-        let plot = clvr::report::Plot::Forest {
-            title: format!(
-                "Retention uplift vs control, with {:.0}% CIs",
-                100.0 * a.confidence
-            ),
-            x_label: "uplift in retention (percentage points)".into(),
-            rows,
-            reference: 0.0,
-        };
+        let iv = |i: &clvr::uplift::Interval| (i.estimate, i.lo, i.hi);
+        let overall: Vec<(&str, (f64, f64, f64))> = analysis
+            .comparisons
+            .iter()
+            .map(|c| (c.variant.as_str(), iv(&c.retention_uplift)))
+            .collect();
+        let segments: Vec<(&str, &str, (f64, f64, f64))> = analysis
+            .segments
+            .iter()
+            .map(|g| (g.variant.as_str(), g.segment.as_str(), iv(&g.uplift)))
+            .collect();
+        let plot = clvr::report::uplift_forest(a.confidence, &overall, &segments);
         clvr::report::write_plot(
             &plot,
             stem,

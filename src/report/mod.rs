@@ -44,7 +44,7 @@ mod raster;
 #[cfg(test)]
 mod tests;
 
-pub use plots::{LineStyle, Plot, Series};
+pub use plots::{LineStyle, Plot, Series, uplift_forest};
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};

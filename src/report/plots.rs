@@ -56,6 +56,36 @@ impl Series {
     }
 }
 
+/// The forest plot of an A/B experiment's retention uplift (`clvr uplift --plot` and the
+/// report's experiment section draw the same one): each treatment arm overall, then each
+/// (arm, segment), as `(estimate, lo, hi)` differences in retention (fractions; drawn in
+/// percentage points) against a reference line at 0.
+pub fn uplift_forest(
+    confidence: f64,
+    overall: &[(&str, (f64, f64, f64))],
+    segments: &[(&str, &str, (f64, f64, f64))],
+) -> Plot {
+    let pp = |(e, l, h): (f64, f64, f64)| (100.0 * e, 100.0 * l, 100.0 * h);
+    let mut rows: Vec<(String, f64, f64, f64)> = Vec::new();
+    for (variant, i) in overall {
+        let (e, l, h) = pp(*i);
+        rows.push((format!("{variant} (all)"), e, l, h));
+    }
+    for (variant, segment, i) in segments {
+        let (e, l, h) = pp(*i);
+        rows.push((format!("{variant}: {segment}"), e, l, h));
+    }
+    Plot::Forest {
+        title: format!(
+            "Retention uplift vs control, with {:.0}% CIs",
+            100.0 * confidence
+        ),
+        x_label: "uplift in retention (percentage points)".into(),
+        rows,
+        reference: 0.0,
+    }
+}
+
 /// A plot, as plain data. [`render`](super::render) turns it into an image.
 ///
 /// Series colours follow one palette of eight colours in series order (blue, orange, red,

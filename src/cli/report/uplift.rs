@@ -489,31 +489,32 @@ fn verdict(c: &Comparison, confidence: f64, arms_compared: usize, srm_mismatch: 
 /// segment, in percentage points with the report's intervals. Rows with a missing value are
 /// left out and returned by label.
 fn forest(f: &UpliftFile) -> (Option<Plot>, Vec<String>) {
-    let mut rows = Vec::new();
+    let mut overall = Vec::new();
+    let mut segments = Vec::new();
     let mut left_out = Vec::new();
-    let mut add = |label: String, i: Option<&Interval>| match i.and_then(Interval::finite) {
-        Some((e, l, h)) => rows.push((label, 100.0 * e, 100.0 * l, 100.0 * h)),
-        None => left_out.push(label),
-    };
     for c in &f.comparisons {
-        add(format!("{} (all)", c.variant), c.retention_uplift.as_ref());
+        match c.retention_uplift.as_ref().and_then(Interval::finite) {
+            Some(i) => overall.push((c.variant.as_str(), i)),
+            None => left_out.push(format!("{} (all)", c.variant)),
+        }
     }
     for g in f.segments.iter().flatten() {
-        add(format!("{}: {}", g.variant, g.segment), g.uplift.as_ref());
+        match g.uplift.as_ref().and_then(Interval::finite) {
+            Some(i) => segments.push((g.variant.as_str(), g.segment.as_str(), i)),
+            None => left_out.push(format!("{}: {}", g.variant, g.segment)),
+        }
     }
-    if rows.is_empty() {
+    if overall.is_empty() && segments.is_empty() {
         return (None, left_out);
     }
-    let plot = Plot::Forest {
-        title: format!(
-            "Retention uplift vs control, with {:.0}% CIs",
-            100.0 * f.confidence
-        ),
-        x_label: "uplift in retention (percentage points)".into(),
-        rows,
-        reference: 0.0,
-    };
-    (Some(plot), left_out)
+    (
+        Some(clvr::report::uplift_forest(
+            f.confidence,
+            &overall,
+            &segments,
+        )),
+        left_out,
+    )
 }
 
 /// The section of one experiment; `stem` names its forest plot in `--plots-dir`.
