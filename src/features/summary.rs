@@ -146,6 +146,26 @@ pub fn build_summary_with_repeats(
     Ok((summary, repeats.expect("asked for")))
 }
 
+/// The log's customer ids, and its days and amounts as single contiguous chunks (the
+/// per-customer passes index them by row).
+fn log_columns(
+    tx: &Transactions,
+) -> Result<(&StringChunked, Int32Chunked, Option<Float64Chunked>), FeatureError> {
+    let frame = tx.frame();
+    let ids = frame.column(Transactions::CUSTOMER)?.str()?;
+    let days = frame
+        .column(Transactions::DATE)?
+        .date()?
+        .physical()
+        .rechunk()
+        .into_owned();
+    let amounts = match frame.column(Transactions::AMOUNT) {
+        Ok(c) => Some(c.f64()?.rechunk().into_owned()),
+        Err(_) => None,
+    };
+    Ok((ids, days, amounts))
+}
+
 fn build(
     tx: &Transactions,
     opts: &SummaryOptions,
@@ -180,18 +200,8 @@ fn build(
     let period_end = calibration_end.unwrap_or(observation_end);
     let unit = opts.time_unit.days();
 
-    let frame = tx.frame();
-    let ids = frame.column(Transactions::CUSTOMER)?.str()?;
-    let days_ca = frame
-        .column(Transactions::DATE)?
-        .date()?
-        .physical()
-        .rechunk();
+    let (ids, days_ca, amounts_ca) = log_columns(tx)?;
     let days = days_ca.cont_slice()?;
-    let amounts_ca = match frame.column(Transactions::AMOUNT) {
-        Ok(c) => Some(c.f64()?.rechunk()),
-        Err(_) => None,
-    };
     let amounts = amounts_ca.as_ref().map(|a| a.cont_slice()).transpose()?;
 
     // 1. Dense customer ids in order of first appearance.
@@ -433,18 +443,8 @@ pub fn rfm_as_of(
         )));
     }
     let unit = time_unit.days();
-    let frame = tx.frame();
-    let id_col = frame.column(Transactions::CUSTOMER)?.str()?;
-    let days_ca = frame
-        .column(Transactions::DATE)?
-        .date()?
-        .physical()
-        .rechunk();
+    let (id_col, days_ca, amounts_ca) = log_columns(tx)?;
     let days = days_ca.cont_slice()?;
-    let amounts_ca = match frame.column(Transactions::AMOUNT) {
-        Ok(c) => Some(c.f64()?.rechunk()),
-        Err(_) => None,
-    };
     let amounts = amounts_ca.as_ref().map(|a| a.cont_slice()).transpose()?;
     let dense = super::group::dense_ids(id_col);
     let (start, order) = super::group::group_rows(dense.names.len(), &dense.of_row);
