@@ -114,7 +114,9 @@ impl FitResult {
 /// Largest mean-gradient component (per customer, in θ) accepted as converged.
 const GRADIENT_TOLERANCE: f64 = 1e-4;
 
-/// Largest parameter value the optimiser may try. A likelihood that keeps rising as a
+/// Largest parameter value the optimiser may try, on the scale it works on (models that
+/// rescale time fit with mean T = 1, so rate parameters such as α and β are in units of
+/// the mean observation length: far below this in any identified fit). A likelihood that keeps rising as a
 /// parameter grows without bound (Pareto/NBD with s and β → ∞ together, i.e. dropout
 /// without heterogeneity, on a short observation period) would otherwise be followed for
 /// ever, each step costlier than the last; the fit stops at the bound instead and reports
