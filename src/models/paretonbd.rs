@@ -911,9 +911,11 @@ mod dert_tests {
     /// train` ran for minutes). It must now stop within a bounded number of evaluations at
     /// a finite optimum no better than the ridge's, on the same r and α as the truth.
     ///
-    /// Ignored: it terminates now, but takes 199 s in release (2 cores), because near the
-    /// bound every evaluation of the Gauss series is long (s, β ~ 1e4–1e5). The cure is an
-    /// incomplete-beta form of 2F1(a, b; a + 1; z) for the likelihood, not yet written.
+    /// Ignored: it terminates now, but takes 199 s in release (2 cores): the Gauss series
+    /// of the likelihood is long along the optimiser's path (with the bound at 1e4 instead
+    /// of 1e5 it still took 208 s, so the cost is not only at the bound). The cure is a
+    /// cheaper form of 2F1(a, b; a + 1; z) for large parameters (an incomplete beta
+    /// function), with its parameter derivatives; not yet written.
     /// `cargo test --release --lib a_likelihood_rising -- --ignored`.
     #[test]
     #[ignore = "terminates, but takes ~200 s: the likelihood's series is long near the bound"]
