@@ -188,6 +188,22 @@ pub struct ScoringDefaults {
     pub lifecycle: crate::score::segments::LifecycleThresholds,
 }
 
+impl ScoringDefaults {
+    /// The CLV settings these defaults give in the model's time unit (horizon and step
+    /// parsed as `predict --horizon/--step` are).
+    pub fn clv_settings(
+        &self,
+        unit: crate::features::TimeUnit,
+    ) -> Result<crate::score::ClvSettings, String> {
+        Ok(crate::score::ClvSettings {
+            horizon: crate::score::parse_duration(&self.horizon, unit)?,
+            step: crate::score::parse_duration(&self.step, unit)?,
+            discount_rate: self.discount_rate,
+            margin: self.margin,
+        })
+    }
+}
+
 /// A model file (format version 1).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct ModelFile {

@@ -111,6 +111,20 @@ pub struct TransactionArgs {
 }
 
 impl TransactionArgs {
+    /// Columns not given on the command line default to the ones a model was trained with
+    /// (the model file's `settings.columns`: role → column name).
+    pub fn default_columns_from(&mut self, columns: &std::collections::BTreeMap<String, String>) {
+        if self.customer_col.is_none() {
+            self.customer_col = columns.get("customer").cloned();
+        }
+        if self.date_col.is_none() {
+            self.date_col = columns.get("date").cloned();
+        }
+        if self.amount_col.is_none() {
+            self.amount_col = columns.get("amount").cloned();
+        }
+    }
+
     /// The transaction file, or a usage error (exit 2) naming the flag.
     pub fn transactions_path(&self) -> Result<&PathBuf, anyhow::Error> {
         self.transactions.as_ref().ok_or_else(|| {

@@ -7,7 +7,7 @@ use clap::Args;
 use clvr::artifact::Registry;
 use clvr::data::{date_of_day, day_of_date, load_transactions, read_customer_table, write_table};
 use clvr::features::{MergePeriod, SummaryOptions, TimeUnit, build_summary};
-use clvr::score::{ClvSettings, parse_duration, predict};
+use clvr::score::predict;
 use serde::Serialize;
 
 use super::args::{OutputArgs, TransactionArgs};
@@ -119,27 +119,16 @@ pub fn run(mut args: PredictArgs) -> Result<(), Failure> {
     let merge = MergePeriod::parse_flag(&file.settings.merge_period).map_err(usage)?;
 
     // Columns default to the ones the model was trained with.
-    let cols = &file.settings.columns;
-    if args.input.customer_col.is_none() {
-        args.input.customer_col = cols.get("customer").cloned();
-    }
-    if args.input.date_col.is_none() {
-        args.input.date_col = cols.get("date").cloned();
-    }
-    if args.input.amount_col.is_none() {
-        args.input.amount_col = cols.get("amount").cloned();
-    }
-    let clv = ClvSettings {
-        horizon: parse_duration(
-            args.horizon.as_deref().unwrap_or(&file.scoring.horizon),
-            unit,
-        )
-        .map_err(usage)?,
-        step: parse_duration(args.step.as_deref().unwrap_or(&file.scoring.step), unit)
-            .map_err(usage)?,
+    args.input.default_columns_from(&file.settings.columns);
+    let clv = clvr::artifact::ScoringDefaults {
+        horizon: args.horizon.clone().unwrap_or(file.scoring.horizon.clone()),
+        step: args.step.clone().unwrap_or(file.scoring.step.clone()),
         discount_rate: args.discount_rate.unwrap_or(file.scoring.discount_rate),
         margin: args.margin.unwrap_or(file.scoring.margin),
-    };
+        ..file.scoring.clone()
+    }
+    .clv_settings(unit)
+    .map_err(usage)?;
     if !(clv.discount_rate >= 0.0
         && clv.margin > 0.0
         && clv.discount_rate.is_finite()

@@ -937,12 +937,7 @@ fn score_with_model(
             Some("the transactions have no amount column".to_string()),
         )
     } else {
-        let settings = ClvSettings {
-            horizon: parse_duration(&file.scoring.horizon, unit).map_err(usage)?,
-            step: parse_duration(&file.scoring.step, unit).map_err(usage)?,
-            discount_rate: file.scoring.discount_rate,
-            margin: file.scoring.margin,
-        };
+        let settings = file.scoring.clv_settings(unit).map_err(usage)?;
         let values = clv_of_rfm(
             file,
             &pick(&rfm[1], |r| r.frequency, &by_end),
@@ -1046,16 +1041,7 @@ fn analyse(mut a: UpliftArgs) -> Result<(), Failure> {
     };
     // Columns default to the ones the model was trained with.
     if let Some(file) = &model {
-        let cols = &file.settings.columns;
-        if a.input.customer_col.is_none() {
-            a.input.customer_col = cols.get("customer").cloned();
-        }
-        if a.input.date_col.is_none() {
-            a.input.date_col = cols.get("date").cloned();
-        }
-        if a.input.amount_col.is_none() {
-            a.input.amount_col = cols.get("amount").cloned();
-        }
+        a.input.default_columns_from(&file.settings.columns);
     }
     let mut asg = read_assignments(&a, &path, &control)?;
     let mut warnings = Vec::new();

@@ -107,6 +107,17 @@ struct Acc {
     hold_sum: f64,
 }
 
+impl Acc {
+    /// Mean value of the repeat transactions (0 without repeats).
+    fn monetary(&self) -> f64 {
+        if self.n_cal > 1 {
+            self.repeat_sum / (self.n_cal - 1) as f64
+        } else {
+            0.0
+        }
+    }
+}
+
 /// Builds the customer summary from validated transactions.
 ///
 /// One deterministic pass: customers get dense ids in order of first appearance, rows are
@@ -218,27 +229,7 @@ fn build(
     let summarise = |c: usize| -> Acc {
         let mut buf = Vec::new();
         let rows = sorted_by_day(&order[start[c]..start[c + 1]], days, &mut buf);
-        let mut acc = Acc::default();
-        for_each_transaction(rows, days, amounts, period_end, &period_of, |t| {
-            if !t.after_period_end {
-                acc.total_spend += t.value;
-                if !t.is_purchase {
-                    return;
-                }
-                if acc.n_cal == 0 {
-                    acc.first_day = t.day;
-                    acc.first_value = t.value;
-                } else {
-                    acc.repeat_sum += t.value;
-                }
-                acc.last_day = t.day;
-                acc.n_cal += 1;
-            } else if t.is_purchase {
-                acc.n_hold += 1;
-                acc.hold_sum += t.value;
-            }
-        });
-        acc
+        accumulate(rows, days, amounts, period_end, &period_of)
     };
     let accs: Vec<Acc> = (0..names.len())
         .into_par_iter()
@@ -318,14 +309,7 @@ fn build(
     ];
     let has_amount = amounts.is_some();
     if has_amount {
-        columns.push(float_col("monetary_value", m, |i| {
-            let a = acc_of(i);
-            if a.n_cal > 1 {
-                a.repeat_sum / (a.n_cal - 1) as f64
-            } else {
-                0.0
-            }
-        }));
+        columns.push(float_col("monetary_value", m, |i| acc_of(i).monetary()));
     }
     columns.push(
         Int64Chunked::from_vec(
@@ -462,28 +446,13 @@ pub fn rfm_as_of(
             ends.iter()
                 .map(|e| {
                     let end = e[i];
-                    let (mut n, mut first, mut last, mut repeat_sum) = (0i64, 0i32, 0i32, 0.0);
-                    for_each_transaction(rows, days, amounts, end, &period_of, |t| {
-                        if t.after_period_end || !t.is_purchase {
-                            return;
-                        }
-                        if n == 0 {
-                            first = t.day;
-                        } else {
-                            repeat_sum += t.value;
-                        }
-                        last = t.day;
-                        n += 1;
-                    });
+                    let acc = accumulate(rows, days, amounts, end, &period_of);
+                    let n = acc.n_cal;
                     (n > 0).then(|| RfmAt {
                         frequency: (n - 1) as f64,
-                        recency: f64::from(last - first) / unit,
-                        t: f64::from(end - first) / unit,
-                        monetary: if n > 1 {
-                            repeat_sum / (n - 1) as f64
-                        } else {
-                            0.0
-                        },
+                        recency: f64::from(acc.last_day - acc.first_day) / unit,
+                        t: f64::from(end - acc.first_day) / unit,
+                        monetary: acc.monetary(),
                     })
                 })
                 .collect()
@@ -493,6 +462,39 @@ pub fn rfm_as_of(
     Ok((0..ends.len())
         .map(|k| answers.iter().map(|a| a[k]).collect())
         .collect())
+}
+
+/// One customer's sums over their day-sorted rows, split at `period_end`: the calibration
+/// part (first and last purchase, purchases, repeat value, total spend with returns) and
+/// the holdout after it.
+fn accumulate(
+    rows: &[u32],
+    days: &[i32],
+    amounts: Option<&[f64]>,
+    period_end: i32,
+    period_of: &impl Fn(i32) -> i64,
+) -> Acc {
+    let mut acc = Acc::default();
+    for_each_transaction(rows, days, amounts, period_end, period_of, |t| {
+        if !t.after_period_end {
+            acc.total_spend += t.value;
+            if !t.is_purchase {
+                return;
+            }
+            if acc.n_cal == 0 {
+                acc.first_day = t.day;
+                acc.first_value = t.value;
+            } else {
+                acc.repeat_sum += t.value;
+            }
+            acc.last_day = t.day;
+            acc.n_cal += 1;
+        } else if t.is_purchase {
+            acc.n_hold += 1;
+            acc.hold_sum += t.value;
+        }
+    });
+    acc
 }
 
 /// One transaction: the rows of one customer in one merge period (and on one side of the
