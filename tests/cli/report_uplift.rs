@@ -19,35 +19,11 @@ fn analysed_experiment(
     simulate_extra: &[&str],
     uplift_extra: &[&str],
 ) -> (PathBuf, serde_json::Value) {
-    let tx = dir.join(format!("{name}-tx.csv"));
-    let asg = dir.join(format!("{name}-assignments.csv"));
-    let seed = seed.to_string();
+    // Each experiment in its own folder: the same simulation as the uplift tests.
+    let sub = dir.join(name);
+    std::fs::create_dir_all(&sub).unwrap();
+    let (tx, asg, sim) = crate::uplift::simulate(&sub, seed, 20_000, simulate_extra);
     let (t, a) = (s(&tx), s(&asg));
-    let mut args = vec![
-        "simulate",
-        "--model",
-        "paretonbd",
-        "--params",
-        "r=2,alpha=10,s=4,beta=20",
-        "--cohort-length",
-        "4",
-        "--observation-length",
-        "40",
-        "--assign-at",
-        "6",
-        "--seed",
-        &seed,
-        "--customers",
-        "20000",
-        "--json",
-        "-q",
-        "-o",
-        &t,
-        "--experiment",
-        &a,
-    ];
-    args.extend_from_slice(simulate_extra);
-    let sim = clvr(&args).expect_code(0).json();
     let out = dir.join(format!("{name}.json"));
     let (o, p) = (s(&out), s(&dir.join(format!("{name}-forest"))));
     let mut args = vec![

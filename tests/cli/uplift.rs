@@ -9,7 +9,7 @@ fn s(p: &Path) -> String {
 }
 
 /// Simulates an experiment; returns (transactions, assignments, the simulate report).
-fn simulate(
+pub(crate) fn simulate(
     dir: &Path,
     seed: u64,
     customers: usize,
