@@ -914,7 +914,7 @@ fn score_with_model(
     let scores = score_patterns(model.as_ref(), &x, &tx_, &t, &horizon);
     let mut p_alive = vec![0.0; ids.len()];
     let mut predicted_purchases = vec![0.0; ids.len()];
-    for (&i, sc) in known.iter().zip(&scores) {
+    for (&i, sc) in known.iter().zip(scores.iter()) {
         p_alive[i] = sc.p_alive;
         predicted_purchases[i] = sc.expected_purchases;
     }

@@ -154,11 +154,6 @@ impl PatternScores {
         self.of.is_empty()
     }
 
-    /// Distinct (x, t_x, T) patterns.
-    pub fn patterns(&self) -> usize {
-        self.patterns.len()
-    }
-
     /// The scores customer by customer.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = &PatternScore> + '_ {
         self.of.iter().map(|&p| &self.patterns[p as usize])
@@ -178,15 +173,6 @@ impl std::ops::Index<usize> for PatternScores {
 
     fn index(&self, customer: usize) -> &PatternScore {
         &self.patterns[self.of[customer] as usize]
-    }
-}
-
-impl<'a> IntoIterator for &'a PatternScores {
-    type Item = &'a PatternScore;
-    type IntoIter = Box<dyn ExactSizeIterator<Item = &'a PatternScore> + 'a>;
-
-    fn into_iter(self) -> Self::IntoIter {
-        Box::new(self.iter())
     }
 }
 
@@ -314,7 +300,7 @@ mod tests {
             margin: 1.0,
         };
         let sc = score_patterns(&m, &[2.0, 0.0], &[30.43, 0.0], &[38.86, 38.86], &s);
-        for p in &sc {
+        for p in sc.iter() {
             assert!((p.discounted_purchases - p.expected_purchases).abs() < 1e-12);
         }
         let d = ClvSettings {

@@ -401,13 +401,8 @@ impl Scores {
             |days: Vec<i32>| -> Vec<f64> { days.into_iter().map(|d| f64::from(day - d)).collect() };
         let since_last = since(summary.last_purchase_days()?);
         let since_first = since(summary.first_purchase_days()?);
-        let x: Vec<f64> = summary
-            .df
-            .column("frequency")?
-            .i64()?
-            .into_no_null_iter()
-            .map(|v| v as f64)
-            .collect();
+        // Recency and T are borrowed, not copied.
+        let (x, _, _) = summary.rfm()?;
         let monetary = if summary.stats.has_monetary {
             Some(summary.monetary()?)
         } else {
