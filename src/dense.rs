@@ -18,14 +18,6 @@ impl DenseIndex {
     pub fn find(&self, h: u64, same: impl Fn(u32) -> bool) -> Option<u32> {
         self.tables[partition_of(h)].find(h, same)
     }
-
-    /// Drops the per-item vector (keeps the table and the first items).
-    pub fn without_items(self) -> Self {
-        DenseIndex {
-            of_item: Vec::new(),
-            ..self
-        }
-    }
 }
 
 const PARTITION_BITS: u32 = 8;

@@ -106,7 +106,7 @@ pub(crate) fn dense_ids(ids: &StringChunked) -> DenseIds<'_> {
         }
     } else {
         let hashes: Vec<u64> = run_names.par_iter().map(|s| state.hash_one(s)).collect();
-        let index = dense_index(&hashes, |a, b| {
+        let mut index = dense_index(&hashes, |a, b| {
             run_names[a as usize] == run_names[b as usize]
         });
         drop(hashes);
@@ -115,15 +115,9 @@ pub(crate) fn dense_ids(ids: &StringChunked) -> DenseIds<'_> {
             .iter()
             .map(|&k| run_names[k as usize])
             .collect();
-        let of_run = index.of_item.clone();
-        (
-            names,
-            Some(of_run),
-            Lookup::Hashed {
-                index: index.without_items(),
-                state,
-            },
-        )
+        // The per-run numbers move out; the index keeps its tables for lookups.
+        let of_run = std::mem::take(&mut index.of_item);
+        (names, Some(of_run), Lookup::Hashed { index, state })
     };
 
     // Every row: its run's index.

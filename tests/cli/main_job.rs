@@ -77,6 +77,12 @@ fn train_then_predict_the_cdnow_holdout() {
     .json();
     assert_eq!(j["scores"]["customers"], 2357);
     assert_eq!(j["rows_after_as_of"], 1959);
+    // Wall seconds per stage (keyed by name), adding up to at most the whole run.
+    let stages = j["stage_seconds"].as_object().unwrap();
+    let names: Vec<&str> = stages.keys().map(String::as_str).collect();
+    assert_eq!(names, ["load", "score", "segments", "summary", "write"]);
+    let sum: f64 = stages.values().map(|v| v.as_f64().unwrap()).sum();
+    assert!(sum <= j["elapsed_seconds"].as_f64().unwrap(), "{stages:?}");
     // Expected repeat transactions in weeks 40-78: the published BG/NBD total is 1653
     // (against 1,882 actual).
     let csv_out = dir.join("scores.csv");
